@@ -4,7 +4,8 @@
 //   node tooling/scripts/check-layers.mjs [--root DIR]
 //
 // Scans src/, test/ and bench/ of every workspace package (pnpm-workspace.yaml) for imports
-// (static import / export-from, import type, dynamic import(), require(), import("x") types)
+// (static import / export-from, import type, dynamic import(), require(), import("x") types,
+// read from the TypeScript syntax tree)
 // and reports, one line per offence, with file:line, the import and the rule broken:
 //   - a workspace package imported against the layer table below (upward or not allowed),
 //   - anything imported from apps/ (by package name or by path),
@@ -142,6 +143,36 @@ function isInside(child, parent) {
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
 }
 
+/**
+ * Every module specifier in a file, from the syntax tree (so strings, comments and regular
+ * expressions that merely look like imports are not counted): import/export ... from,
+ * import x = require(), import(), require(), and import("x") types.
+ */
+function importsOf(file, text) {
+  const kind = file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, kind);
+  const found = [];
+  const add = (node) => {
+    if (node && ts.isStringLiteralLike(node)) found.push({ spec: node.text, pos: node.getStart(source) });
+  };
+  const visit = (node) => {
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) add(node.moduleSpecifier);
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+      add(node.moduleReference.expression);
+    } else if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const isImport = callee.kind === ts.SyntaxKind.ImportKeyword;
+      const isRequire = ts.isIdentifier(callee) && callee.text === 'require';
+      if ((isImport || isRequire) && node.arguments.length >= 1) add(node.arguments[0]);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+      add(node.argument.literal);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
 function lineOf(text, pos) {
   let line = 1;
   for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
@@ -181,8 +212,7 @@ function check(root) {
         files++;
         const text = readFileSync(file, 'utf8');
         const relFile = relative(root, file);
-        const found = ts.preProcessFile(text, true, true).importedFiles;
-        for (const { fileName: spec, pos } of found) {
+        for (const { spec, pos } of importsOf(file, text)) {
           imports++;
           const where = `${relFile}:${lineOf(text, pos)}`;
           const report = (why) => offences.push(`${where}: import "${spec}" — ${why}`);

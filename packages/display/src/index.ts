@@ -1,1 +1,11 @@
-export const placeholder = 1;
+/**
+ * @spice-ts/display — the display and cursor channels of one QXL device: the display worker that
+ * pulls guest commands under back-pressure, renders every surface, and sends each ready client
+ * its surfaces, draw operations and cursor.
+ */
+export * from './errors.js';
+export * from './limits.js';
+export * from './display-surface.js';
+export * from './draw-messages.js';
+export * from './cursor-state.js';
+export * from './display-worker.js';

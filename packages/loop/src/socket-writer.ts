@@ -95,7 +95,10 @@ export function createSocketWriter(socket: Duplex, init: SocketWriterInit = {}):
 
   return {
     write(chunks) {
-      if (closed) return false;
+      if (closed || socket.destroyed || socket.writableEnded) {
+        closed = true;
+        return false;
+      }
       let last = -1;
       for (let i = chunks.length - 1; i >= 0; i--) {
         if ((chunks[i]?.byteLength ?? 0) > 0) {

@@ -11,8 +11,8 @@ What it does, in order:
   2. waits until the primary surface exists and the display has been quiet (no invalidate and
      no display-channel traffic) for --idle-ms (0: do not wait for quiet);
   3. --motion N: sends N one-pixel pointer moves and checks that MOUSE_MOTION_ACKs came back
-     (the server must ack every 16 motion/position messages, else spice-gtk stops sending
-     after 32 and the mouse is "stuck");
+     (the server must ack every 4 motion/position messages, else spice-gtk stops sending
+     after 8 unacknowledged ones and the mouse is "stuck");
      --click X,Y[,BUTTON]: puts the pointer on X,Y and presses and releases BUTTON
      (1 left, 2 middle, 3 right; default 1);
      --type TEXT: presses and releases PC AT (set 1) scancodes for each ASCII character,
@@ -28,8 +28,11 @@ the connection before the client was done.  The JSON is printed in every case bu
 """
 import argparse
 import codecs
+import collections
 import ctypes
 import json
+import os
+import socket
 import struct
 import sys
 import time
@@ -51,7 +54,14 @@ MOTION_GAP_MS = 2            # between two --motion moves
 MOTION_ACK_WAIT_MS = 1500    # how long to wait for the last expected MOUSE_MOTION_ACK
 # spice-protocol: the server acks every SPICE_INPUT_MOTION_ACK_BUNCH motion/position messages
 # and spice-gtk stops sending motion once 2 * BUNCH are unacknowledged.
-MOTION_ACK_BUNCH = 16
+MOTION_ACK_BUNCH = 4
+
+# Sizes on the wire with the mini data header (6 bytes: type u16, size u32) or the full one (18):
+# MOUSE_MOTION 10-byte body, MOUSE_POSITION 11, PING/PONG 12, MOUSE_MOTION_ACK empty.
+ACK_MESSAGE_BYTES = 6
+PROBE_WAIT_MS = 200
+MOVE_SIZES = (6 + 10, 6 + 11, 18 + 10, 18 + 11)
+PONG_SIZES = (6 + 12, 18 + 12)
 
 # spice-protocol enums.h: SpiceMouseMode, SpiceMouseButton, SpiceMouseButtonMask, SpiceSurfaceFmt
 MOUSE_MODES = {1: "server", 2: "client"}
@@ -83,6 +93,60 @@ KEYMAP = build_keymap()
 def gconnect(obj, signal, handler):
     # SpiceSession.connect() and SpiceChannel.connect() hide GObject's connect().
     return GObject.Object.connect(obj, signal, handler)
+
+
+# -- socket counters (Linux TCP_INFO) ---------------------------------------------------------
+class TcpCounters:
+    """Byte and segment counters of one channel's TCP socket (struct tcp_info, Linux >= 4.19)."""
+    # offsets in struct tcp_info (include/uapi/linux/tcp.h)
+    BYTES_RECEIVED, DATA_SEGS_IN, DATA_SEGS_OUT, BYTES_SENT = 128, 152, 156, 200
+
+    def __init__(self, fd):
+        self.sock = socket.socket(fileno=os.dup(fd))
+
+    @classmethod
+    def of(cls, channel):
+        gsock = channel.props.socket
+        if gsock is None:
+            return None
+        try:
+            counters = cls(gsock.get_fd())
+            counters.read()
+            return counters
+        except (OSError, struct.error):
+            return None
+
+    def read(self):
+        info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+        return Counters(
+            bytes_in=struct.unpack_from("<Q", info, self.BYTES_RECEIVED)[0],
+            bytes_out=struct.unpack_from("<Q", info, self.BYTES_SENT)[0],
+            segs_in=struct.unpack_from("<I", info, self.DATA_SEGS_IN)[0],
+            segs_out=struct.unpack_from("<I", info, self.DATA_SEGS_OUT)[0],
+        )
+
+
+Counters = collections.namedtuple("Counters", "bytes_in bytes_out segs_in segs_out")
+
+
+def contains_move(nbytes):
+    """Whether `nbytes` sent on the inputs socket include a pointer move (besides pongs)."""
+    for move in MOVE_SIZES:
+        rest = nbytes - move
+        if rest >= 0 and any(rest % pong == 0 for pong in PONG_SIZES):
+            return True
+    return False
+
+
+def estimate_acks(nbytes, segments):
+    """MOUSE_MOTION_ACKs in `nbytes` over `segments` inbound segments, pings aside, assuming the
+    mini header and one message per segment (what a server writing each message gets on
+    loopback); None when the numbers do not fit that."""
+    ping = PONG_SIZES[0]
+    acks, rest = divmod(ping * segments - nbytes, ping - ACK_MESSAGE_BYTES)
+    if rest or acks < 0 or acks > segments:
+        return None
+    return acks
 
 
 # -- image output ----------------------------------------------------------------------------
@@ -369,27 +433,51 @@ class Client:
         self.settle_from = time.monotonic()
 
     def motion_steps(self, count):
+        """Send `count` one-pixel moves, then one probe move once the acks had time to arrive.
+
+        spice-gtk sends at most 2 * MOTION_ACK_BUNCH motion/position messages that the server has
+        not acknowledged with MOUSE_MOTION_ACK; later moves wait (server mode, accumulated) or
+        are dropped (client mode). What left the client is counted on the inputs socket
+        (TCP_INFO): `withheld` means some of the burst waited for acks, `stuck` means even the
+        probe move sent after the ack wait could not leave (no ack came back at all).
+        """
         inputs = self.inputs
         client_mode = self.mouse_mode() == "client"
-        before = inputs.props.total_read_bytes
-        for i in range(count):
+        sock = TcpCounters.of(inputs)
+        if sock is None:
+            self.error("cannot read the inputs channel socket counters")
+            return
+        start = sock.read()
+
+        def move(i):
             if client_mode:
                 inputs.position(100 + (i & 1), 100, 0, 0)
             else:
                 inputs.motion(1 if i % 2 == 0 else -1, 0, 0)
+
+        for i in range(count):
+            move(i)
             yield MOTION_GAP_MS
+        burst = sock.read()
         expected = count // MOTION_ACK_BUNCH
+        expected_with_probe = (count + 1) // MOTION_ACK_BUNCH
         deadline = time.monotonic() + MOTION_ACK_WAIT_MS / 1000
-        while expected and inputs.props.total_read_bytes == before and time.monotonic() < deadline:
+        while time.monotonic() < deadline and \
+                sock.read().bytes_in - start.bytes_in < ACK_MESSAGE_BYTES * expected:
             yield TICK_MS
-        yield 100   # let the remaining acks arrive
-        got = inputs.props.total_read_bytes - before
+        yield 50
+        before_probe = sock.read()
+        move(count)
+        yield PROBE_WAIT_MS
+        end = sock.read()
         self.input["motion"] = {
             "sent": count,
-            "acks_expected": expected,
-            "ack_bytes": got,
-            "acked": got > 0,
-            "stuck": expected > 0 and got == 0,
+            "acks_expected": expected_with_probe,
+            "acks": estimate_acks(end.bytes_in - start.bytes_in, end.segs_in - start.segs_in),
+            "bytes_in": end.bytes_in - start.bytes_in,
+            "messages_out": burst.segs_out - start.segs_out,
+            "withheld": burst.segs_out - start.segs_out < count,
+            "stuck": not contains_move(end.bytes_out - before_probe.bytes_out),
         }
 
     def click_steps(self, x, y, button):

@@ -15,7 +15,7 @@ export interface Point {
   y: number;
 }
 
-export type Clip = { type: typeof ClipType.None } | { type: typeof ClipType.Rects; rects: Rect[] };
+export type Clip = { type: typeof ClipType.None } | { type: typeof ClipType.Rects; rects: readonly Rect[] };
 
 /** Most clip rectangles accepted in one message (bounded by the 1 KiB..MiB message limits anyway). */
 export const MAX_CLIP_RECTS = 65536;

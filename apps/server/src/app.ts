@@ -1,0 +1,78 @@
+import type { Logger } from '@spice-ts/channel';
+import { DisplayWorker } from '@spice-ts/display';
+import { type LoopStats, createLoopStats } from '@spice-ts/loop';
+import { type QxlDevice, createQxlDevice } from '@spice-ts/qxl';
+import { type SpiceServer, createSpiceServer } from '@spice-ts/server';
+import type { AppConfig } from './config.js';
+import { DemoGuest } from './demo/demo-guest.js';
+
+/** A running spice-ts: the QXL device with the demo guest driving it, its display worker, the server. */
+export interface App {
+  readonly config: AppConfig;
+  readonly server: SpiceServer;
+  readonly device: QxlDevice;
+  readonly worker: DisplayWorker;
+  readonly guest: DemoGuest;
+  readonly stats: LoopStats;
+  readonly address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole stack: guest → QXL device → display worker → channels → sockets.
+ * Rejects with a clear error (bad config, port in use) and leaves nothing running then.
+ */
+export async function startApp(config: AppConfig, logger: Logger): Promise<App> {
+  const stats = createLoopStats();
+  const device = createQxlDevice({ logger: logger.child({ component: 'qxl' }) });
+  const worker = new DisplayWorker({ device, logger, stats });
+  const guest = new DemoGuest({
+    device,
+    width: config.demo.width,
+    height: config.demo.height,
+    fps: config.demo.fps,
+    animate: config.demo.animate,
+    logger: logger.child({ component: 'demo-guest' }),
+  });
+  let server: SpiceServer | null = null;
+  try {
+    await guest.start();
+    server = createSpiceServer({
+      host: config.host,
+      port: config.port,
+      password: config.password,
+      passwordLifetimeSec: config.passwordLifetimeSec,
+      disableTicketing: config.disableTicketing,
+      clients: config.clients,
+      name: config.name,
+      linkTimeoutMs: config.linkTimeoutMs,
+      netTest: config.netTest,
+      keyboard: guest.keyboard,
+      mouse: guest.mouse,
+      tablet: guest.tablet,
+      displays: [worker],
+      ramHint: device.ram.byteLength,
+      logger,
+      stats,
+    });
+    const address = await server.listen();
+    const running = server;
+    return {
+      config,
+      server: running,
+      device,
+      worker,
+      guest,
+      stats,
+      address,
+      async close() {
+        guest.stop();
+        await running.close();
+      },
+    };
+  } catch (error) {
+    guest.stop();
+    await server?.close();
+    throw error;
+  }
+}

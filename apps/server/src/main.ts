@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { startApp } from './app.js';
+import { parseConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+async function main(): Promise<number> {
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode; // commander printed help or the error
+    process.stderr.write(`spice-ts: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const logger = createLogger(config.logLevel, config.logFormat);
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config, logger);
+  } catch (error) {
+    logger.error({ code: (error as { code?: string }).code, reason: (error as Error).message }, 'spice-ts could not start');
+    logger.flush();
+    process.stderr.write(`spice-ts: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const { host, port } = app.address;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  process.stdout.write(
+    `spice-ts is serving the demo guest on ${shown}:${port}${config.password === null ? ' (no password)' : ''}\n` +
+      `Connect with:  remote-viewer spice://${shown}:${port}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await app.close();
+  logger.flush();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`spice-ts: unexpected failure: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

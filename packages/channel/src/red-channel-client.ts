@@ -1,0 +1,348 @@
+import type { Duplex } from 'node:stream';
+import { type SocketWriter, type Timer, createSocketWriter, createTimer } from '@spice-ts/loop';
+import {
+  BaseMsgc,
+  CommonCap,
+  type ProtocolError,
+  base,
+  encodeFullHeader,
+  encodeMiniHeader,
+  isProtocolError,
+} from '@spice-ts/protocol';
+import { MessageTooLargeError, UnexpectedMessageError, isChannelError } from './errors.js';
+import type { Logger } from './logger.js';
+import { type IncomingMessage, MessageAssembler } from './message-assembler.js';
+import type { OutgoingMessage, PipeItem } from './pipe-item.js';
+import type { LinkedCaps, RedChannel } from './red-channel.js';
+import type { RedClient } from './red-client.js';
+
+export interface ChannelClientStats {
+  messagesSent: number;
+  messagesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+const now = (): bigint => process.hrtime.bigint();
+
+/**
+ * One connection of one channel: it reassembles and dispatches client messages, keeps the
+ * outgoing pipe, marshals items as the socket can take them, enforces the ACK window and measures
+ * latency. A slow peer only ever stalls its own pipe.
+ */
+export class RedChannelClient {
+  readonly channel: RedChannel;
+  readonly client: RedClient;
+  readonly caps: LinkedCaps;
+  /** Both sides speak the 6-byte mini header (the server always offers it). */
+  readonly miniHeader: boolean;
+  readonly logger: Logger;
+  readonly stats: ChannelClientStats = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 };
+  /** Round trip of the last answered latency ping, in ms (null until measured). */
+  latencyMs: number | null = null;
+
+  private readonly stream: Duplex;
+  private readonly writer: SocketWriter;
+  private readonly assembler: MessageAssembler;
+  private pipe: PipeItem[] = [];
+  private flushQueued = false;
+  private closed = false;
+  private serial = 0n;
+  private readonly disconnectListeners = new Set<(reason: string) => void>();
+  private readonly pipeEmptyListeners = new Set<() => void>();
+  private readonly messageHooks = new Map<number, (message: IncomingMessage) => void>();
+
+  // ACK window (display, cursor)
+  private ackGeneration = 0;
+  private clientAckGeneration = -1;
+  private messagesWindow = 0;
+  private ackWindow = 0;
+
+  // latency pings
+  private pingTimer: Timer | null = null;
+  private pingId = 0;
+  private pendingPing: { id: number; sentAt: bigint } | null = null;
+
+  constructor(channel: RedChannel, client: RedClient, stream: Duplex, caps: LinkedCaps) {
+    this.channel = channel;
+    this.client = client;
+    this.stream = stream;
+    this.caps = caps;
+    this.miniHeader = caps.common.has(CommonCap.MiniHeader);
+    this.logger = channel.logger.child({ session: client.id });
+    const stats = channel.init.stats;
+    this.writer = createSocketWriter(stream, {
+      name: channel.name,
+      ...(channel.init.writerHighWaterMark !== undefined ? { highWaterMark: channel.init.writerHighWaterMark } : {}),
+      ...(stats ? { stats } : {}),
+    });
+    this.writer.onDrain(() => this.flush());
+    this.assembler = new MessageAssembler(this.miniHeader, (type) => channel.maxMessageSize(type));
+  }
+
+  /** Starts reading (called once by RedChannel.connectClient). */
+  start(initialData?: Uint8Array): void {
+    this.stream.on('data', (chunk: Uint8Array) => this.receive(chunk));
+    this.stream.on('error', (error: Error) => this.disconnect(`socket error: ${error.message}`));
+    this.stream.on('close', () => this.disconnect('peer closed the connection'));
+    this.stream.on('end', () => this.disconnect('peer ended the connection'));
+    if (initialData && initialData.byteLength > 0) this.receive(initialData);
+    const ping = this.channel.init.ping;
+    if (ping) {
+      this.pingTimer = createTimer(() => this.sendPing(ping.intervalMs), {
+        name: `ping:${this.channel.name}`,
+        unref: true,
+        ...(this.channel.init.stats ? { stats: this.channel.init.stats } : {}),
+      });
+      this.pingTimer.start(ping.firstMs);
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Items waiting in the pipe. */
+  get pipeSize(): number {
+    return this.pipe.length;
+  }
+
+  /** Bytes handed to the socket and not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.writer.queuedBytes;
+  }
+
+  /** True while the ACK window is exhausted (more than 2 × window unacknowledged messages). */
+  get waitingForAck(): boolean {
+    return this.channel.handleAcks && this.ackWindow > 0 && this.messagesWindow > 2 * this.ackWindow;
+  }
+
+  /** True when the socket cannot take more now (back-pressure or ACK window). */
+  get blocked(): boolean {
+    return !this.writer.writable || this.waitingForAck;
+  }
+
+  hasCommonCap(bit: number): boolean {
+    return this.caps.common.has(bit);
+  }
+
+  hasChannelCap(bit: number): boolean {
+    return this.caps.channel.has(bit);
+  }
+
+  // ---- outgoing ---------------------------------------------------------------------------
+
+  /** Appends an item to the pipe (FIFO). */
+  pipeAdd(item: PipeItem): void {
+    if (this.closed) {
+      item.done?.(false);
+      return;
+    }
+    this.pipe.push(item);
+    this.scheduleFlush();
+  }
+
+  /** Puts an item at the head of the pipe: it goes out before everything queued. */
+  pipeAddUrgent(item: PipeItem): void {
+    if (this.closed) {
+      item.done?.(false);
+      return;
+    }
+    this.pipe.unshift(item);
+    this.scheduleFlush();
+  }
+
+  /** Removes a queued item that was not sent yet (squashing). Returns whether it was queued. */
+  pipeRemove(item: PipeItem): boolean {
+    const i = this.pipe.indexOf(item);
+    if (i < 0) return false;
+    this.pipe.splice(i, 1);
+    item.done?.(false);
+    return true;
+  }
+
+  /** The queued items, oldest first (read-only view for producers that squash). */
+  pipeItems(): readonly PipeItem[] {
+    return this.pipe;
+  }
+
+  /** Convenience: queue one already-built message. */
+  send(message: OutgoingMessage, kind = 'message'): void {
+    this.pipeAdd({ kind, marshal: () => message });
+  }
+
+  /** Called whenever the pipe becomes empty and the socket can take more: produce more now. */
+  onPipeEmpty(listener: () => void): () => void {
+    this.pipeEmptyListeners.add(listener);
+    return () => this.pipeEmptyListeners.delete(listener);
+  }
+
+  /** Starts the ACK window: queues SET_ACK {generation, window} ahead of everything else. */
+  startAckWindow(window = this.channel.ackWindow): void {
+    this.ackGeneration += 1;
+    this.ackWindow = window;
+    this.messagesWindow = 0;
+    const message = { type: base.setAck.type, body: base.setAck.encode({ generation: this.ackGeneration, window }) };
+    this.pipeAddUrgent({ kind: 'set-ack', marshal: () => message });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** Sends pipe items while the socket and the ACK window allow. Never waits, never polls. */
+  flush(): void {
+    if (this.closed) return;
+    this.channel.init.stats?.recordPass(`flush:${this.channel.name}`);
+    if (this.pipe.length > 0 && !this.blocked) {
+      this.writer.cork();
+      try {
+        while (this.pipe.length > 0 && !this.blocked && !this.closed) {
+          const item = this.pipe.shift()!;
+          let messages: OutgoingMessage | readonly OutgoingMessage[];
+          try {
+            messages = item.marshal();
+          } catch (error) {
+            item.done?.(false);
+            this.logger.error({ err: error, item: item.kind }, 'failed to marshal a pipe item; item dropped');
+            continue;
+          }
+          for (const m of Array.isArray(messages) ? messages : [messages as OutgoingMessage]) this.writeMessage(m);
+          item.done?.(true);
+        }
+      } finally {
+        this.writer.uncork();
+      }
+    }
+    if (this.pipe.length === 0 && !this.blocked && !this.closed) {
+      for (const listener of [...this.pipeEmptyListeners]) listener();
+    }
+  }
+
+  private writeMessage(m: OutgoingMessage): void {
+    let size = 0;
+    for (const chunk of m.body) size += chunk.byteLength;
+    const header = this.miniHeader ? encodeMiniHeader(m.type, size) : encodeFullHeader(++this.serial, m.type, size);
+    this.writer.write([header, ...m.body]);
+    this.stats.messagesSent += 1;
+    this.stats.bytesSent += header.byteLength + size;
+    if (this.channel.handleAcks) this.messagesWindow += 1;
+  }
+
+  // ---- incoming ---------------------------------------------------------------------------
+
+  /** Lets a channel observe common messages (e.g. the main channel's net-test PONGs). */
+  onCommonMessage(type: number, hook: (message: IncomingMessage) => void): void {
+    this.messageHooks.set(type, hook);
+  }
+
+  private receive(chunk: Uint8Array): void {
+    if (this.closed) return;
+    this.stats.bytesReceived += chunk.byteLength;
+    this.assembler.push(chunk);
+    try {
+      for (;;) {
+        const message = this.assembler.next(
+          (type, size, limit) => new MessageTooLargeError(this.channel.name, type, size, limit),
+        );
+        if (!message || this.closed) break;
+        this.stats.messagesReceived += 1;
+        this.dispatch(message);
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private dispatch(message: IncomingMessage): void {
+    const hook = this.messageHooks.get(message.type);
+    if (hook && message.type < 100) {
+      hook(message);
+      return;
+    }
+    switch (message.type) {
+      case BaseMsgc.AckSync:
+        this.clientAckGeneration = base.ackSync.decode(message.body).generation;
+        return;
+      case BaseMsgc.Ack:
+        if (this.clientAckGeneration === this.ackGeneration) {
+          const wasBlocked = this.waitingForAck;
+          this.messagesWindow = Math.max(0, this.messagesWindow - this.ackWindow);
+          if (wasBlocked) this.flush();
+        }
+        return;
+      case BaseMsgc.Pong:
+        this.handlePong(base.pong.decode(message.body));
+        return;
+      case BaseMsgc.Disconnecting:
+        this.logger.debug({}, 'client announced disconnect');
+        return;
+      case BaseMsgc.MigrateFlushMark:
+      case BaseMsgc.MigrateData:
+        // Migration is not supported yet: the messages are accepted and ignored.
+        return;
+      default:
+        if (message.type < 100) throw new UnexpectedMessageError(this.channel.name, message.type);
+        this.channel.init.handler.handleMessage(this, message);
+    }
+  }
+
+  private fail(error: unknown): void {
+    const known = isProtocolError(error) || isChannelError(error);
+    const code = known ? (error as ProtocolError).code : 'ERR_CHANNEL_HANDLER';
+    this.logger.warn(
+      { code, err: known ? undefined : error, reason: (error as Error).message },
+      'dropping connection after bad client input',
+    );
+    this.disconnect(`bad input: ${(error as Error).message}`);
+  }
+
+  // ---- latency ----------------------------------------------------------------------------
+
+  private sendPing(intervalMs: number): void {
+    if (this.closed) return;
+    if (!this.pendingPing) {
+      const id = ++this.pingId;
+      const sentAt = now();
+      this.pendingPing = { id, sentAt };
+      this.pipeAdd({ kind: 'ping', marshal: () => ({ type: base.ping.type, body: base.ping.encode({ id, timestamp: sentAt }) }) });
+    }
+    this.pingTimer?.start(intervalMs);
+  }
+
+  private handlePong(pong: { id: number; timestamp: bigint }): void {
+    if (!this.pendingPing || pong.id !== this.pendingPing.id) {
+      this.logger.debug({ id: pong.id }, 'ignoring a PONG with an unexpected id');
+      return;
+    }
+    this.latencyMs = Number(now() - this.pendingPing.sentAt) / 1e6;
+    this.pendingPing = null;
+  }
+
+  // ---- teardown ---------------------------------------------------------------------------
+
+  onDisconnect(listener: (reason: string) => void): void {
+    if (this.closed) listener('already closed');
+    else this.disconnectListeners.add(listener);
+  }
+
+  /** Closes the connection and drops what is queued. Idempotent. */
+  disconnect(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pingTimer?.dispose();
+    const dropped = this.pipe;
+    this.pipe = [];
+    for (const item of dropped) item.done?.(false);
+    this.writer.destroy();
+    this.logger.info({ reason }, 'channel client disconnected');
+    for (const listener of [...this.disconnectListeners]) listener(reason);
+    this.disconnectListeners.clear();
+    this.pipeEmptyListeners.clear();
+  }
+}

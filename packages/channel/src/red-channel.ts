@@ -1,0 +1,116 @@
+import type { Duplex } from 'node:stream';
+import type { CapabilitySet } from '@spice-ts/protocol';
+import type { LoopStats } from '@spice-ts/loop';
+import { type Logger, silentLogger } from './logger.js';
+import type { IncomingMessage } from './message-assembler.js';
+import type { PipeItem } from './pipe-item.js';
+import { RedChannelClient } from './red-channel-client.js';
+import type { RedClient } from './red-client.js';
+
+/** Largest client message accepted by default (upstream main channel ≈ 4 KiB + agent chunks). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 4096;
+
+/**
+ * What a channel implementation provides. First-party channels (main, display, inputs, cursor)
+ * and third-party ones implement the same interface.
+ */
+export interface ChannelHandler {
+  /** The link succeeded: queue the channel's first messages here. */
+  connect?(rcc: RedChannelClient): void;
+  /**
+   * A client message that is not one of the common ones (ACK, PONG, ...). Throw (e.g.
+   * UnexpectedMessageError) for a type the channel does not handle: that client is disconnected.
+   */
+  handleMessage(rcc: RedChannelClient, message: IncomingMessage): void;
+  /** The client is gone (socket closed, error, or its RedClient was destroyed). */
+  disconnect?(rcc: RedChannelClient): void;
+}
+
+export interface RedChannelInit {
+  type: number;
+  id: number;
+  /** Name for logs, e.g. 'display:0'. */
+  name?: string;
+  /** Channel capabilities this side advertises in the link reply. */
+  caps?: CapabilitySet;
+  /** Use the SET_ACK / ACK window (display and cursor). */
+  handleAcks?: boolean;
+  /** ACK window announced in SET_ACK (20 by default, 40 for low bandwidth). */
+  ackWindow?: number;
+  /** Largest client message body accepted, per message type. */
+  maxMessageSize?: number | ((type: number) => number);
+  /** Latency pings: first after `firstMs`, then every `intervalMs`. Omit for none. */
+  ping?: { firstMs: number; intervalMs: number };
+  /** Whether several viewers may connect this channel at once. */
+  multiClient?: boolean;
+  handler: ChannelHandler;
+  logger?: Logger;
+  stats?: LoopStats;
+  /** Back-pressure threshold of each client's socket writer, in bytes. */
+  writerHighWaterMark?: number;
+}
+
+export interface LinkedCaps {
+  common: CapabilitySet;
+  channel: CapabilitySet;
+}
+
+/** A server-side channel (type + id): its capabilities, its handler and its connected clients. */
+export class RedChannel {
+  readonly type: number;
+  readonly id: number;
+  readonly name: string;
+  readonly caps: CapabilitySet | undefined;
+  readonly handleAcks: boolean;
+  readonly ackWindow: number;
+  readonly multiClient: boolean;
+  readonly logger: Logger;
+  readonly init: RedChannelInit;
+  private readonly members = new Set<RedChannelClient>();
+
+  constructor(init: RedChannelInit) {
+    this.init = init;
+    this.type = init.type;
+    this.id = init.id;
+    this.name = init.name ?? `channel-${init.type}:${init.id}`;
+    this.caps = init.caps;
+    this.handleAcks = init.handleAcks ?? false;
+    this.ackWindow = init.ackWindow ?? 20;
+    this.multiClient = init.multiClient ?? false;
+    this.logger = (init.logger ?? silentLogger).child({ channel: this.name });
+  }
+
+  get clients(): ReadonlySet<RedChannelClient> {
+    return this.members;
+  }
+
+  maxMessageSize(type: number): number {
+    const m = this.init.maxMessageSize;
+    if (typeof m === 'function') return m(type);
+    return m ?? DEFAULT_MAX_MESSAGE_SIZE;
+  }
+
+  /** Takes over a linked stream for `client` and starts the channel on it. */
+  connectClient(client: RedClient, stream: Duplex, caps: LinkedCaps, initialData?: Uint8Array): RedChannelClient {
+    const rcc = new RedChannelClient(this, client, stream, caps);
+    this.members.add(rcc);
+    rcc.onDisconnect(() => {
+      this.members.delete(rcc);
+      this.init.handler.disconnect?.(rcc);
+    });
+    client.add(rcc);
+    rcc.start(initialData);
+    this.init.handler.connect?.(rcc);
+    return rcc;
+  }
+
+  /** Queues an item for every connected client (one item per client). */
+  pipesAdd(make: (rcc: RedChannelClient) => PipeItem): void {
+    for (const rcc of this.members) rcc.pipeAdd(make(rcc));
+  }
+
+  /** Disconnects every client of this channel. */
+  disconnectAll(reason: string): void {
+    for (const rcc of [...this.members]) rcc.disconnect(reason);
+  }
+}

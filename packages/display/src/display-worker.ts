@@ -1,0 +1,499 @@
+import { drawCopyBitmap, drawSolidFill } from '@spice-ts/canvas';
+import {
+  type Logger,
+  type OutgoingMessage,
+  RedChannel,
+  type RedChannelClient,
+  UnexpectedMessageError,
+  silentLogger,
+} from '@spice-ts/channel';
+import { encodeBitmapImage } from '@spice-ts/codecs';
+import type { LoopStats } from '@spice-ts/loop';
+import {
+  CapabilitySet,
+  ChannelType,
+  DisplayCap,
+  DisplayMsgc,
+  MouseMode,
+  SurfaceFlags,
+  display,
+} from '@spice-ts/protocol';
+import type {
+  QxlCommandRecord,
+  QxlDevice,
+  QxlDrawable,
+  QxlPrimarySurface,
+  QxlRect,
+  QxlWorkerCallbacks,
+} from '@spice-ts/qxl';
+import { CursorState } from './cursor-state.js';
+import { type DisplaySurface, createDisplaySurface } from './display-surface.js';
+import { marshalDrawable, toClip } from './draw-messages.js';
+import { BadCommandError, UnsupportedDrawError } from './errors.js';
+import {
+  COMMANDS_PER_PASS,
+  DISPLAY_ACK_WINDOW,
+  DISPLAY_MAX_CLIENT_MESSAGE,
+  DISPLAY_PING,
+  MAX_PIPE_ITEMS,
+  SERVER_IMAGE_GROUP,
+} from './limits.js';
+
+/** QXL_BITMAP_TOP_DOWN (qxl_dev.h). */
+const QXL_BITMAP_TOP_DOWN = 4;
+
+export interface DisplayWorkerInit {
+  device: QxlDevice;
+  /** Channel id of the display and cursor channels (the QXL instance number). */
+  id?: number;
+  logger?: Logger;
+  stats?: LoopStats;
+  /** Pipe bound per client, in items. */
+  maxPipeItems?: number;
+}
+
+interface DisplayClientState {
+  /** DISPLAY_INIT received: the client is ready for surfaces and drawing. */
+  ready: boolean;
+  preferredCompression: number | null;
+}
+
+/**
+ * The display worker of one QXL device: it pulls commands from the device while every client
+ * pipe has room, keeps each surface rendered, forwards draw operations to every ready client as
+ * draw messages, and releases guest resources. It runs the display and the cursor channel.
+ *
+ * It never polls: it is woken by the guest's NOTIFY_CMD (after asking for it), or by a client
+ * pipe running empty after the worker stopped because pipes were full.
+ */
+export class DisplayWorker implements QxlWorkerCallbacks {
+  readonly device: QxlDevice;
+  readonly displayChannel: RedChannel;
+  readonly cursorChannel: RedChannel;
+  readonly logger: Logger;
+  readonly stats: LoopStats | undefined;
+  readonly cursor = new CursorState();
+  readonly counters = { commands: 0, dropped: 0, released: 0, passes: 0 };
+  private readonly surfaces = new Map<number, DisplaySurface>();
+  private readonly clientState = new WeakMap<RedChannelClient, DisplayClientState>();
+  private readonly maxPipeItems: number;
+  private processScheduled = false;
+  private cursorScheduled = false;
+  private blockedOnPipes = false;
+  private mouseMode: number = MouseMode.Server;
+  private imageUnique = 0n;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(init: DisplayWorkerInit) {
+    this.device = init.device;
+    this.logger = (init.logger ?? silentLogger).child({ component: 'display-worker' });
+    this.stats = init.stats;
+    this.maxPipeItems = init.maxPipeItems ?? MAX_PIPE_ITEMS;
+    const id = init.id ?? 0;
+    const common = {
+      id,
+      handleAcks: true,
+      ackWindow: DISPLAY_ACK_WINDOW,
+      maxMessageSize: DISPLAY_MAX_CLIENT_MESSAGE,
+      ping: DISPLAY_PING,
+      multiClient: true,
+      logger: init.logger ?? silentLogger,
+      ...(init.stats ? { stats: init.stats } : {}),
+    };
+    this.displayChannel = new RedChannel({
+      ...common,
+      type: ChannelType.Display,
+      name: `display:${id}`,
+      caps: CapabilitySet.of(DisplayCap.MonitorsConfig),
+      handler: {
+        connect: (rcc) => this.onDisplayConnect(rcc),
+        handleMessage: (rcc, message) => this.onDisplayMessage(rcc, message.type, message.body),
+        disconnect: () => this.schedule(),
+      },
+    });
+    this.cursorChannel = new RedChannel({
+      ...common,
+      type: ChannelType.Cursor,
+      name: `cursor:${id}`,
+      handler: {
+        connect: (rcc) => this.onCursorConnect(rcc),
+        handleMessage: (rcc, message) => {
+          throw new UnexpectedMessageError(rcc.channel.name, message.type);
+        },
+        disconnect: () => this.scheduleCursor(),
+      },
+    });
+    this.device.attachWorker(this);
+  }
+
+  // ---- state for embedders and tests ------------------------------------------------------------
+
+  /** The rendered primary surface, or null before the guest created one. */
+  primarySurface(): DisplaySurface | null {
+    return this.surfaces.get(0) ?? null;
+  }
+
+  surface(id: number): DisplaySurface | null {
+    return this.surfaces.get(id) ?? null;
+  }
+
+  /** Mouse mode decides whether cursor moves are forwarded (server mode only, as upstream). */
+  setMouseMode(mode: number): void {
+    this.mouseMode = mode;
+  }
+
+  /**
+   * Resolves once the guest's rings are empty and every client pipe is empty: everything the
+   * guest drew so far has been rendered and handed to the sockets.
+   */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.schedule();
+      this.scheduleCursor();
+    });
+  }
+
+  // ---- QXL worker callbacks -------------------------------------------------------------------
+
+  notifyCommands(): void {
+    this.stats?.recordWakeup('qxl:notify-cmd');
+    this.schedule();
+  }
+
+  notifyCursor(): void {
+    this.stats?.recordWakeup('qxl:notify-cursor');
+    this.scheduleCursor();
+  }
+
+  createPrimary(primary: QxlPrimarySurface, async: { cookie: number } | null): void {
+    try {
+      if (this.surfaces.has(0)) throw new BadCommandError('create primary: a primary surface exists already');
+      const surface = createDisplaySurface(0, primary.width, primary.height, primary.format, true);
+      this.surfaces.set(0, surface);
+      this.logger.info({ width: primary.width, height: primary.height, format: primary.format }, 'primary surface created');
+      for (const rcc of this.readyDisplayClients()) this.sendSurfaceCreate(rcc, surface, false);
+    } catch (error) {
+      this.logger.error({ err: error }, 'create primary refused');
+    } finally {
+      if (async) this.device.asyncComplete(async.cookie);
+    }
+  }
+
+  destroyPrimary(async: { cookie: number } | null): void {
+    this.drainCommands();
+    if (this.surfaces.delete(0)) {
+      for (const rcc of this.readyDisplayClients()) {
+        rcc.send({ type: display.surfaceDestroy.type, body: display.surfaceDestroy.encode({ surfaceId: 0 }) }, 'surface-destroy');
+      }
+      this.logger.info({}, 'primary surface destroyed');
+    }
+    if (async) this.device.asyncComplete(async.cookie);
+  }
+
+  updateArea(surfaceId: number, area: QxlRect, async: { cookie: number } | null): void {
+    // Everything the guest queued before the request is rendered first, whatever the clients do.
+    this.drainCommands();
+    this.logger.debug({ surfaceId, area }, 'update area');
+    if (async) this.device.asyncComplete(async.cookie);
+  }
+
+  // ---- command processing ----------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.processScheduled) return;
+    this.processScheduled = true;
+    setImmediate(() => {
+      this.processScheduled = false;
+      this.processCommands();
+    });
+  }
+
+  private scheduleCursor(): void {
+    if (this.cursorScheduled) return;
+    this.cursorScheduled = true;
+    setImmediate(() => {
+      this.cursorScheduled = false;
+      this.processCursor();
+    });
+  }
+
+  private pipesFull(channel: RedChannel): boolean {
+    for (const rcc of channel.clients) if (rcc.pipeSize >= this.maxPipeItems) return true;
+    return false;
+  }
+
+  private processCommands(): void {
+    this.counters.passes += 1;
+    this.stats?.recordPass('display:commands');
+    for (let n = 0; n < COMMANDS_PER_PASS; n++) {
+      if (this.pipesFull(this.displayChannel)) {
+        // Resumed by the first pipe that runs empty (onPipeEmpty), not by a timer.
+        this.blockedOnPipes = true;
+        return;
+      }
+      const command = this.nextCommand(() => this.device.getCommand());
+      if (command === undefined) continue; // a bad command was dropped; go on with the next
+      if (command === null) {
+        if (this.device.requestCommandNotification()) {
+          this.checkIdle();
+          return;
+        }
+        continue; // commands arrived while we asked: keep going
+      }
+      this.handleCommand(command);
+    }
+    this.schedule(); // more may be waiting: yield to sockets and timers first
+  }
+
+  /** Processes every queued command now (sync guest IO such as update-area and destroy-primary). */
+  private drainCommands(): void {
+    for (;;) {
+      const command = this.nextCommand(() => this.device.getCommand());
+      if (command === null) return;
+      if (command !== undefined) this.handleCommand(command);
+    }
+  }
+
+  /** The next command, null when the ring is empty, undefined when a bad one was dropped. */
+  private nextCommand(get: () => QxlCommandRecord | null): QxlCommandRecord | null | undefined {
+    try {
+      return get();
+    } catch (error) {
+      this.counters.dropped += 1;
+      this.logger.warn({ code: (error as { code?: string }).code, reason: (error as Error).message }, 'dropped a malformed guest command');
+      return undefined;
+    }
+  }
+
+  private handleCommand(command: QxlCommandRecord): void {
+    this.counters.commands += 1;
+    try {
+      switch (command.type) {
+        case 'draw':
+          this.handleDrawable(command.drawable);
+          break;
+        case 'surface': {
+          const c = command.command;
+          if (c.type === 'create') {
+            if (c.surfaceId === 0 || this.surfaces.has(c.surfaceId)) throw new BadCommandError(`surface ${c.surfaceId} exists already`);
+            const surface = createDisplaySurface(c.surfaceId, c.width, c.height, c.format, false);
+            this.surfaces.set(c.surfaceId, surface);
+            for (const rcc of this.readyDisplayClients()) this.sendSurfaceCreate(rcc, surface, false);
+          } else if (this.surfaces.delete(c.surfaceId)) {
+            for (const rcc of this.readyDisplayClients()) {
+              rcc.send({ type: display.surfaceDestroy.type, body: display.surfaceDestroy.encode({ surfaceId: c.surfaceId }) }, 'surface-destroy');
+            }
+          }
+          break;
+        }
+        case 'cursor':
+          this.handleCursorCommand(command.command);
+          break;
+        case 'update':
+        case 'message':
+          break;
+      }
+    } catch (error) {
+      this.counters.dropped += 1;
+      this.logger.warn({ code: (error as { code?: string }).code, reason: (error as Error).message, command: command.type }, 'dropped a guest command');
+    } finally {
+      this.release(command);
+    }
+  }
+
+  private release(command: QxlCommandRecord): void {
+    const id =
+      command.type === 'draw'
+        ? command.drawable.releaseId
+        : command.type === 'message'
+          ? command.releaseId
+          : command.command.releaseId;
+    // The parser copied what we keep out of guest memory, so the guest gets it back at once.
+    this.device.releaseResource(id);
+    this.counters.released += 1;
+  }
+
+  private handleDrawable(drawable: QxlDrawable): void {
+    const surface = this.surfaces.get(drawable.surfaceId);
+    if (!surface) throw new BadCommandError(`drawable targets missing surface ${drawable.surfaceId}`);
+    const draw = drawable.draw;
+    const clip = toClip(drawable.clip);
+    if (draw.mask.bitmap) throw new UnsupportedDrawError('a drawable with a mask');
+    if (draw.type === 'fill') {
+      if (draw.brush.type !== 'solid') throw new UnsupportedDrawError(`fill with a ${draw.brush.type} brush`);
+      drawSolidFill(surface.canvas, drawable.bbox, clip, draw.brush.color, draw.ropDescriptor);
+    } else {
+      const src = draw.src;
+      if (src.kind !== 'bitmap') throw new UnsupportedDrawError(`copy from a ${src.kind} image`);
+      drawCopyBitmap(
+        surface.canvas,
+        drawable.bbox,
+        clip,
+        {
+          format: src.format,
+          width: src.width,
+          height: src.height,
+          stride: src.stride,
+          topDown: (src.bitmapFlags & QXL_BITMAP_TOP_DOWN) !== 0,
+          data: src.data,
+          palette: src.palette?.entries ?? null,
+        },
+        draw.srcArea,
+        draw.ropDescriptor,
+      );
+    }
+    for (const rcc of this.readyDisplayClients()) {
+      rcc.pipeAdd({ kind: `draw-${draw.type}`, marshal: () => marshalDrawable(drawable, () => this.nextImageId()) });
+    }
+  }
+
+  private nextImageId(): bigint {
+    this.imageUnique = (this.imageUnique + 1n) & 0xffffffffn;
+    return (this.imageUnique << 32n) | SERVER_IMAGE_GROUP;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    for (const rcc of [...this.displayChannel.clients, ...this.cursorChannel.clients]) {
+      if (rcc.pipeSize > 0 || rcc.queuedBytes > 0) {
+        // An idle check is only asked for by tests and embedders; re-check once this pipe drains.
+        const off = rcc.onPipeEmpty(() => {
+          off();
+          this.schedule();
+        });
+        return;
+      }
+    }
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  // ---- display channel ------------------------------------------------------------------------
+
+  private *readyDisplayClients(): Iterable<RedChannelClient> {
+    for (const rcc of this.displayChannel.clients) if (this.clientState.get(rcc)?.ready) yield rcc;
+  }
+
+  private onDisplayConnect(rcc: RedChannelClient): void {
+    this.clientState.set(rcc, { ready: false, preferredCompression: null });
+    rcc.startAckWindow(DISPLAY_ACK_WINDOW);
+    rcc.onPipeEmpty(() => {
+      if (this.blockedOnPipes) {
+        this.blockedOnPipes = false;
+        this.schedule();
+      }
+    });
+  }
+
+  private onDisplayMessage(rcc: RedChannelClient, type: number, body: Uint8Array): void {
+    const state = this.clientState.get(rcc)!;
+    switch (type) {
+      case DisplayMsgc.Init: {
+        const init = display.displayInit.decode(body);
+        rcc.logger.info(
+          { pixmapCacheSize: Number(init.pixmapCacheSize), glzWindow: init.glzDictionaryWindowSize },
+          'display client initialised',
+        );
+        if (state.ready) return;
+        state.ready = true;
+        rcc.send({ type: display.invalAllPalettes.type, body: [] }, 'inval-all-palettes');
+        const primary = this.surfaces.get(0);
+        if (primary) this.sendSurfaceCreate(rcc, primary, true);
+        for (const surface of this.surfaces.values()) if (!surface.primary) this.sendSurfaceCreate(rcc, surface, true);
+        return;
+      }
+      case DisplayMsgc.PreferredCompression:
+        state.preferredCompression = display.preferredCompression.decode(body).compression;
+        return;
+      case DisplayMsgc.PreferredVideoCodecType:
+        display.preferredVideoCodecType.decode(body);
+        return;
+      case DisplayMsgc.StreamReport:
+      case DisplayMsgc.GlDrawDone:
+        return; // no streams or GL yet: nothing to act on
+      default:
+        throw new UnexpectedMessageError(rcc.channel.name, type);
+    }
+  }
+
+  /**
+   * SURFACE_CREATE, then (with `withContent`) the surface's current picture as one lossless
+   * DRAW_COPY, then for the primary MONITORS_CONFIG (if the client has the cap) and MARK.
+   */
+  private sendSurfaceCreate(rcc: RedChannelClient, surface: DisplaySurface, withContent: boolean): void {
+    const { canvas } = surface;
+    const messages: OutgoingMessage[] = [
+      {
+        type: display.surfaceCreate.type,
+        body: display.surfaceCreate.encode({
+          surfaceId: surface.id,
+          width: canvas.width,
+          height: canvas.height,
+          format: surface.format,
+          flags: surface.primary ? SurfaceFlags.Primary : 0,
+        }),
+      },
+    ];
+    if (withContent) {
+      // A snapshot taken now: later draws are queued after it and apply on top.
+      const pixels = canvas.pixels.slice();
+      const box = { top: 0, left: 0, bottom: canvas.height, right: canvas.width };
+      messages.push({
+        type: display.drawCopy.type,
+        body: display.drawCopy.encode({
+          base: { surfaceId: surface.id, box, clip: { type: 0 } },
+          srcBitmap: encodeBitmapImage({ width: canvas.width, height: canvas.height, stride: canvas.stride, data: pixels }, { id: this.nextImageId() }),
+          srcArea: box,
+          ropDescriptor: 8,
+          scaleMode: 0,
+          mask: display.NO_MASK,
+        }),
+      });
+    }
+    if (surface.primary) {
+      if (rcc.hasChannelCap(DisplayCap.MonitorsConfig)) {
+        messages.push({
+          type: display.monitorsConfig.type,
+          body: display.monitorsConfig.encode({
+            maxAllowed: 1,
+            heads: [{ monitorId: 0, surfaceId: 0, width: canvas.width, height: canvas.height, x: 0, y: 0, flags: 0 }],
+          }),
+        });
+      }
+      messages.push({ type: display.mark.type, body: [] });
+    }
+    rcc.pipeAdd({ kind: withContent ? 'surface-image' : 'surface-create', marshal: () => messages });
+  }
+
+  // ---- cursor channel -------------------------------------------------------------------------
+
+  private onCursorConnect(rcc: RedChannelClient): void {
+    rcc.startAckWindow(DISPLAY_ACK_WINDOW);
+    rcc.send(this.cursor.initMessage(), 'cursor-init');
+    rcc.onPipeEmpty(() => this.scheduleCursor());
+  }
+
+  private processCursor(): void {
+    this.stats?.recordPass('display:cursor');
+    for (let n = 0; n < COMMANDS_PER_PASS; n++) {
+      if (this.pipesFull(this.cursorChannel)) return; // resumed when a cursor pipe runs empty
+      const command = this.nextCommand(() => this.device.getCursorCommand());
+      if (command === undefined) continue;
+      if (command === null) {
+        if (this.device.requestCursorNotification()) {
+          this.checkIdle();
+          return;
+        }
+        continue;
+      }
+      this.handleCommand(command);
+    }
+    this.scheduleCursor();
+  }
+
+  private handleCursorCommand(command: Parameters<CursorState['apply']>[0]): void {
+    const message = this.cursor.apply(command, this.mouseMode === MouseMode.Server);
+    if (!message) return;
+    for (const rcc of this.cursorChannel.clients) rcc.send(message, 'cursor');
+  }
+}
