@@ -14,7 +14,7 @@
 //     (dependencies/peerDependencies/optionalDependencies; devDependencies only in test/ and bench/),
 //   - a Node built-in in a package that must stay I/O-free (IO_FREE_SRC).
 // Exits 1 when anything is found, 0 with a one-line summary otherwise.
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -256,8 +256,7 @@ function check(root) {
                 : rule.allow.includes(target.name);
             if (!allowed) {
               const targetLayer = LAYERS[target.name]?.layer ?? 'not in the layer table';
-              const upward =
-                rule.layer.startsWith('L') && targetLayer.startsWith('L') && targetLayer > rule.layer;
+              const upward = rule.layer.startsWith('L') && targetLayer.startsWith('L') && targetLayer > rule.layer;
               const kind = upward
                 ? 'upward import'
                 : targetLayer === rule.layer

@@ -14,7 +14,16 @@
 // Prints one PASS/FAIL line per package and exits 1 when any failed. --keep leaves the
 // temporary folder for inspection (its path is printed).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +36,7 @@ const TAIL_LINES = 25;
 
 const argv = process.argv.slice(2);
 const skipBuild = argv.includes('--skip-build');
-const keep = argv.includes('--keep') || process.env.SPICE_TS_KEEP_PACK === '1';
+const keep = argv.includes('--keep');
 const only = argv.filter((a) => !a.startsWith('--'));
 
 function log(line) {
@@ -49,7 +58,10 @@ function run(cmd, args, cwd, extraEnv = {}) {
 
 function tail(text) {
   const lines = text.trimEnd().split('\n');
-  return lines.slice(-TAIL_LINES).map((l) => `    ${l}`).join('\n');
+  return lines
+    .slice(-TAIL_LINES)
+    .map((l) => `    ${l}`)
+    .join('\n');
 }
 
 function publishedPackages() {

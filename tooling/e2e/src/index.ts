@@ -13,4 +13,4 @@ export * from './png.js';
 export * from './ppm.js';
 export * from './run.js';
 export * from './server-process.js';
-export { takeScreenshot, type ScreenshotOptions } from './spicy-screenshot.js';
+export { type ScreenshotOptions, takeScreenshot } from './spicy-screenshot.js';

@@ -52,9 +52,7 @@ export function readPpm(bytes: Uint8Array): RgbFrame {
   const expected = width * height * 3;
   const available = bytes.length - pos;
   if (available !== expected) {
-    throw new PpmFormatError(
-      `${width}x${height} needs ${expected} bytes of pixels, the file has ${available}`,
-    );
+    throw new PpmFormatError(`${width}x${height} needs ${expected} bytes of pixels, the file has ${available}`);
   }
   return { width, height, rgb: bytes.subarray(pos, pos + expected) };
 }

@@ -40,10 +40,15 @@ export async function takeScreenshot(options: ScreenshotOptions): Promise<RgbFra
     const run = await runProcess(spicyScreenshot, args, { timeoutMs, cwd: dir });
     const what = `${options.host ?? '127.0.0.1'}:${options.port}`;
     if (run.timedOut) {
-      throw new ClientError(E2eErrorCode.ClientTimeout, 'spicy-screenshot', `no screenshot from ${what} within ${timeoutMs} ms`, {
-        exitCode: null,
-        stderr: run.stderr,
-      });
+      throw new ClientError(
+        E2eErrorCode.ClientTimeout,
+        'spicy-screenshot',
+        `no screenshot from ${what} within ${timeoutMs} ms`,
+        {
+          exitCode: null,
+          stderr: run.stderr,
+        },
+      );
     }
     if (run.code !== 0) {
       throw new ClientError(

@@ -43,7 +43,7 @@ describe('check-layers.mjs', () => {
     const root = workspace({
       'packages/protocol/package.json': pkg('@spice-ts/protocol'),
       'packages/protocol/src/index.ts': "export * from './reader.js';\n// import { x } from '@spice-ts/display';\n",
-      'packages/protocol/src/reader.ts': "export const s = \"import '@spice-ts/server'\";\n",
+      'packages/protocol/src/reader.ts': 'export const s = "import \'@spice-ts/server\'";\n',
       'packages/loop/package.json': pkg('@spice-ts/loop'),
       'packages/loop/src/index.ts': "import { setTimeout } from 'node:timers';\nexport { setTimeout };\n",
       'packages/channel/package.json': pkg(
@@ -69,14 +69,16 @@ describe('check-layers.mjs', () => {
       'packages/protocol/src/index.ts': "export const a = 1;\nimport { b } from '@spice-ts/display';\n",
       'packages/protocol/src/io.ts': "import { readFileSync } from 'node:fs';\nconst x = require('path');\n",
       'packages/codecs/package.json': pkg('@spice-ts/codecs'),
-      'packages/codecs/src/index.ts': "export * from '@spice-ts/protocol';\nexport * from '../../protocol/src/index.js';\n",
+      'packages/codecs/src/index.ts':
+        "export * from '@spice-ts/protocol';\nexport * from '../../protocol/src/index.js';\n",
       'packages/loop/package.json': pkg('@spice-ts/loop', { '@spice-ts/codecs': 'workspace:^' }),
       'packages/loop/src/index.ts': "import '@spice-ts/codecs';\n",
       'packages/channel/package.json': pkg('@spice-ts/channel', {}, { '@spice-ts/loop': 'workspace:^' }),
       'packages/channel/src/index.ts': "import '@spice-ts/loop';\n",
       'packages/channel/test/ok.test.ts': "import '@spice-ts/loop';\n",
       'packages/display/package.json': pkg('@spice-ts/display', { '@spice-ts/server-app': 'workspace:*' }),
-      'packages/display/src/index.ts': "\n\nimport '@spice-ts/server-app';\nimport '../../../apps/server/src/main.js';\n",
+      'packages/display/src/index.ts':
+        "\n\nimport '@spice-ts/server-app';\nimport '../../../apps/server/src/main.js';\n",
       'packages/widgets/package.json': pkg('@spice-ts/widgets'),
       'apps/server/package.json': pkg('@spice-ts/server-app'),
       'apps/server/src/main.ts': 'export {};\n',
@@ -87,17 +89,43 @@ describe('check-layers.mjs', () => {
     const lines = run.stderr.trim().split('\n');
     const line = (pattern: RegExp): string | undefined => lines.find((l) => pattern.test(l));
 
-    expect(line(/^check-layers: packages\/protocol\/src\/index\.ts:2: import "@spice-ts\/display" — upward import: @spice-ts\/protocol \(L0\) must not import @spice-ts\/display \(L2\)/)).toBeDefined();
-    expect(line(/packages\/codecs\/src\/index\.ts:1: import "@spice-ts\/protocol" — @spice-ts\/protocol is not declared in packages\/codecs\/package\.json/)).toBeDefined();
-    expect(line(/packages\/codecs\/src\/index\.ts:2: import "\.\.\/\.\.\/protocol\/src\/index\.js" — relative import leaves the package folder packages\/codecs\//)).toBeDefined();
-    expect(line(/packages\/protocol\/src\/io\.ts:1: import "node:fs" — Node built-in in @spice-ts\/protocol src\//)).toBeDefined();
+    expect(
+      line(
+        /^check-layers: packages\/protocol\/src\/index\.ts:2: import "@spice-ts\/display" — upward import: @spice-ts\/protocol \(L0\) must not import @spice-ts\/display \(L2\)/,
+      ),
+    ).toBeDefined();
+    expect(
+      line(
+        /packages\/codecs\/src\/index\.ts:1: import "@spice-ts\/protocol" — @spice-ts\/protocol is not declared in packages\/codecs\/package\.json/,
+      ),
+    ).toBeDefined();
+    expect(
+      line(
+        /packages\/codecs\/src\/index\.ts:2: import "\.\.\/\.\.\/protocol\/src\/index\.js" — relative import leaves the package folder packages\/codecs\//,
+      ),
+    ).toBeDefined();
+    expect(
+      line(/packages\/protocol\/src\/io\.ts:1: import "node:fs" — Node built-in in @spice-ts\/protocol src\//),
+    ).toBeDefined();
     expect(line(/packages\/protocol\/src\/io\.ts:2: import "path" — Node built-in/)).toBeDefined();
-    expect(line(/packages\/loop\/src\/index\.ts:1: import "@spice-ts\/codecs" — same-layer import not allowed: @spice-ts\/loop \(L0\)/)).toBeDefined();
-    expect(line(/packages\/channel\/src\/index\.ts:1: import "@spice-ts\/loop" — .*only a devDependency/)).toBeDefined();
+    expect(
+      line(
+        /packages\/loop\/src\/index\.ts:1: import "@spice-ts\/codecs" — same-layer import not allowed: @spice-ts\/loop \(L0\)/,
+      ),
+    ).toBeDefined();
+    expect(
+      line(/packages\/channel\/src\/index\.ts:1: import "@spice-ts\/loop" — .*only a devDependency/),
+    ).toBeDefined();
     expect(line(/packages\/channel\/test\/ok\.test\.ts/)).toBeUndefined();
-    expect(line(/packages\/display\/src\/index\.ts:3: import "@spice-ts\/server-app" — imports @spice-ts\/server-app from apps\/server\/ \(nothing may import from apps\/\)/)).toBeDefined();
+    expect(
+      line(
+        /packages\/display\/src\/index\.ts:3: import "@spice-ts\/server-app" — imports @spice-ts\/server-app from apps\/server\/ \(nothing may import from apps\/\)/,
+      ),
+    ).toBeDefined();
     expect(line(/packages\/display\/src\/index\.ts:4: .* — imports from apps\//)).toBeDefined();
-    expect(line(/packages\/widgets\/package\.json: workspace package @spice-ts\/widgets has no entry in the layer table/)).toBeDefined();
+    expect(
+      line(/packages\/widgets\/package\.json: workspace package @spice-ts\/widgets has no entry in the layer table/),
+    ).toBeDefined();
     expect(lines.at(-1)).toMatch(/^check-layers: FAILED, 10 offences/);
   });
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  type BgrxFrame,
   assertFramesMatch,
+  type BgrxFrame,
   compareFrames,
   crc32,
   E2eErrorCode,
@@ -15,8 +15,8 @@ import {
   isFrameMismatchError,
   isFrameSizeError,
   isPpmFormatError,
-  readPpm,
   type RgbFrame,
+  readPpm,
   toRgbFrame,
   writeDiffImage,
 } from '../src/index.js';

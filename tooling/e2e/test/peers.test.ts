@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ClientError,
+  type ClientError,
   E2eErrorCode,
   freePort,
   isClientError,
