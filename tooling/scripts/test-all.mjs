@@ -5,8 +5,9 @@
 //   build          pnpm exec turbo run build
 //   check-layers   node tooling/scripts/check-layers.mjs
 //   typecheck      pnpm exec turbo run typecheck
-//   test           pnpm exec turbo run test --concurrency=1   (each package's vitest writes a JSON
-//                  report into .test-results/vitest/ through SPICE_TS_RESULTS)
+//   test           pnpm exec turbo run test --concurrency=1 --env-mode=loose (each package's
+//                  vitest writes a JSON report into .test-results/vitest/ via SPICE_TS_RESULTS)
+//   (the turbo steps also get --continue=dependencies-successful)
 //   check-pack     node tooling/scripts/check-pack.mjs
 // Then it prints each step's outcome, each package's test counts, and last one line
 //   tests: N passed, M failed[, K skipped]
@@ -21,17 +22,20 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const REPORTS_DIR = join(ROOT, '.test-results', 'vitest');
 
 // turbo 2 runs tasks in strict env mode, which would drop SPICE_TS_RESULTS (and DISPLAY etc. that
-// the end-to-end tests may use); loose mode passes the environment through.
+// the end-to-end tests may use); loose mode passes the environment through. After a failure,
+// turbo goes on with every task whose dependencies succeeded, so one broken package does not hide
+// the results of the others.
 const TURBO = ['exec', 'turbo', 'run'];
+const TURBO_FLAGS = ['--continue=dependencies-successful'];
 const STEPS = [
   { name: 'install-peers', cmd: 'bash', args: [join('tooling', 'scripts', 'install-peers.sh')] },
-  { name: 'build', cmd: 'pnpm', args: [...TURBO, 'build'] },
+  { name: 'build', cmd: 'pnpm', args: [...TURBO, 'build', ...TURBO_FLAGS] },
   { name: 'check-layers', cmd: process.execPath, args: [join('tooling', 'scripts', 'check-layers.mjs')] },
-  { name: 'typecheck', cmd: 'pnpm', args: [...TURBO, 'typecheck'] },
+  { name: 'typecheck', cmd: 'pnpm', args: [...TURBO, 'typecheck', ...TURBO_FLAGS] },
   {
     name: 'test',
     cmd: 'pnpm',
-    args: [...TURBO, 'test', '--concurrency=1', '--env-mode=loose'],
+    args: [...TURBO, 'test', '--concurrency=1', '--env-mode=loose', ...TURBO_FLAGS],
     env: { SPICE_TS_RESULTS: `${REPORTS_DIR}/` },
   },
   { name: 'check-pack', cmd: process.execPath, args: [join('tooling', 'scripts', 'check-pack.mjs')] },
@@ -79,10 +83,21 @@ function readReports() {
         failed: (json.numFailedTests ?? 0) + brokenFiles,
         skipped: (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0),
         files: files.length,
+        // vitest failed without a failing test (no test files, a crash in setup, ...)
+        broken:
+          json.success === false && !json.numFailedTests && !brokenFiles ? 'vitest reported a failure' : undefined,
         seconds: files.reduce((s, f) => s + Math.max(0, (f.endTime ?? 0) - (f.startTime ?? 0)), 0) / 1000,
       });
     } catch (error) {
-      reports.push({ name, passed: 0, failed: 1, skipped: 0, files: 0, seconds: 0, broken: String(error) });
+      reports.push({
+        name,
+        passed: 0,
+        failed: 1,
+        skipped: 0,
+        files: 0,
+        seconds: 0,
+        broken: `unreadable report: ${error}`,
+      });
     }
   }
   return reports;
@@ -126,7 +141,7 @@ const reports = readReports();
 const reported = new Set(reports.map((r) => r.name));
 console.log('\n  vitest, per package:');
 for (const r of reports) {
-  const extra = r.broken ? `  unreadable report: ${r.broken}` : '';
+  const extra = r.broken ? `  (${r.broken})` : '';
   console.log(
     `  ${r.name.padEnd(24)} ${String(r.passed).padStart(5)} ok  ${String(r.failed).padStart(3)} failing  ${String(r.skipped).padStart(3)} skipped  in ${r.files} files, ${r.seconds.toFixed(1)} s${extra}`,
   );

@@ -355,6 +355,15 @@ export class DisplayWorker implements QxlWorkerCallbacks {
 
   private checkIdle(): void {
     if (this.idleWaiters.length === 0) return;
+    // Both rings must be empty: each processing loop calls this when its own ring ran dry.
+    if (!this.device.requestCommandNotification()) {
+      this.schedule();
+      return;
+    }
+    if (!this.device.requestCursorNotification()) {
+      this.scheduleCursor();
+      return;
+    }
     for (const rcc of [...this.displayChannel.clients, ...this.cursorChannel.clients]) {
       if (rcc.pipeSize > 0 || rcc.queuedBytes > 0) {
         // An idle check is only asked for by tests and embedders; re-check once this pipe drains.

@@ -63,7 +63,8 @@ class FirstFitAllocator implements HeapAllocator {
   }
 
   alloc(size: number): number | null {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new QxlBadValueError('alloc size', size, 'is not a positive integer');
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new QxlBadValueError('alloc size', size, 'is not a positive integer');
     const need = Math.ceil(size / HEAP_ALIGN) * HEAP_ALIGN;
     for (let i = 0; i < this.freeSizes.length; i++) {
       const blockSize = this.freeSizes[i] as number;

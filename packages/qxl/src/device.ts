@@ -1,7 +1,7 @@
-import { QxlBadStateError, QxlBadValueError, type QxlError, isQxlError } from './errors.js';
-import { type GuestMemory, type GuestPtr, type Memslot, type QxlBar, createGuestMemory } from './guest-memory.js';
+import { isQxlError, QxlBadStateError, QxlBadValueError, type QxlError } from './errors.js';
+import { createGuestMemory, type GuestMemory, type GuestPtr, type Memslot, type QxlBar } from './guest-memory.js';
 import { type QxlLogger, silentLogger } from './logger.js';
-import { type QxlParseLimits, type QxlParser, createQxlParser, validateSurface } from './parser.js';
+import { createQxlParser, type QxlParseLimits, type QxlParser, validateSurface } from './parser.js';
 import {
   QXL_COMMAND_RING_ITEM_SIZE,
   QXL_COMMAND_RING_SIZE,
@@ -24,7 +24,7 @@ import {
   QxlIo,
 } from './qxl-dev.js';
 import type { QxlCommandRecord, QxlMonitorsConfig, QxlRect } from './records.js';
-import { type QxlRing, createQxlRing, readCommandEntry } from './ring.js';
+import { createQxlRing, type QxlRing, readCommandEntry } from './ring.js';
 
 /** QEMU's default BAR sizes: 64 MiB RAM (RAM header at its end), 32 MiB VRAM, 8 KiB ROM. */
 export const QXL_DEFAULT_RAM_SIZE = 64 * 1024 * 1024;
@@ -41,11 +41,42 @@ const PIXEL_SIZE_MM = 0.2936875;
 
 /** Resolutions of the ROM's mode list, each offered at 16 and 32 bpp, orientation 0 and 1 (as QEMU). */
 const MODE_RESOLUTIONS: readonly (readonly [number, number])[] = [
-  [640, 480], [800, 480], [800, 600], [832, 624], [960, 640], [1024, 600], [1024, 768], [1152, 864],
-  [1152, 870], [1280, 720], [1280, 760], [1280, 768], [1280, 800], [1280, 960], [1280, 1024],
-  [1360, 768], [1366, 768], [1400, 1050], [1440, 900], [1600, 900], [1600, 1200], [1680, 1050],
-  [1920, 1080], [1920, 1200], [1920, 1440], [2000, 2000], [2048, 1536], [2048, 2048], [2560, 1440],
-  [2560, 1600], [2560, 2048], [2800, 2100], [3200, 2400], [3840, 2160], [4096, 2160], [7680, 4320],
+  [640, 480],
+  [800, 480],
+  [800, 600],
+  [832, 624],
+  [960, 640],
+  [1024, 600],
+  [1024, 768],
+  [1152, 864],
+  [1152, 870],
+  [1280, 720],
+  [1280, 760],
+  [1280, 768],
+  [1280, 800],
+  [1280, 960],
+  [1280, 1024],
+  [1360, 768],
+  [1366, 768],
+  [1400, 1050],
+  [1440, 900],
+  [1600, 900],
+  [1600, 1200],
+  [1680, 1050],
+  [1920, 1080],
+  [1920, 1200],
+  [1920, 1440],
+  [2000, 2000],
+  [2048, 1536],
+  [2048, 2048],
+  [2560, 1440],
+  [2560, 1600],
+  [2560, 2048],
+  [2800, 2100],
+  [3200, 2400],
+  [3840, 2160],
+  [4096, 2160],
+  [7680, 4320],
   [8192, 4320],
 ];
 
@@ -170,7 +201,10 @@ export interface QxlDevice {
   requestCursorNotification(): boolean;
   /** Hands a command back to the guest through the release ring (batched and chained as QEMU does). */
   releaseResource(releaseId: bigint): void;
-  /** Pushes the releases collected so far (QXLInterface.flush_resources); returns how many. */
+  /**
+   * Pushes the releases collected so far (QXLInterface.flush_resources); returns how many were
+   * pushed (0 when there were none or the release ring is full).
+   */
   flushResources(): number;
   /** Completes the pending *_ASYNC IO and raises QXL_INTERRUPT_IO_CMD. */
   asyncComplete(cookie: number): void;
@@ -292,9 +326,24 @@ class QxlDeviceImpl implements QxlDevice {
     this.ramWords = this.memory.words(0);
     const h = this.ramHeaderOffset;
     const ram = this.memory.ram;
-    this.cmdRing = createQxlRing({ bytes: ram, offset: h + QXL_RAM.cmdRing, numItems: QXL_COMMAND_RING_SIZE, itemSize: QXL_COMMAND_RING_ITEM_SIZE });
-    this.cursorRing = createQxlRing({ bytes: ram, offset: h + QXL_RAM.cursorRing, numItems: QXL_CURSOR_RING_SIZE, itemSize: QXL_COMMAND_RING_ITEM_SIZE });
-    this.releaseRing = createQxlRing({ bytes: ram, offset: h + QXL_RAM.releaseRing, numItems: QXL_RELEASE_RING_SIZE, itemSize: QXL_RELEASE_RING_ITEM_SIZE });
+    this.cmdRing = createQxlRing({
+      bytes: ram,
+      offset: h + QXL_RAM.cmdRing,
+      numItems: QXL_COMMAND_RING_SIZE,
+      itemSize: QXL_COMMAND_RING_ITEM_SIZE,
+    });
+    this.cursorRing = createQxlRing({
+      bytes: ram,
+      offset: h + QXL_RAM.cursorRing,
+      numItems: QXL_CURSOR_RING_SIZE,
+      itemSize: QXL_COMMAND_RING_ITEM_SIZE,
+    });
+    this.releaseRing = createQxlRing({
+      bytes: ram,
+      offset: h + QXL_RAM.releaseRing,
+      numItems: QXL_RELEASE_RING_SIZE,
+      itemSize: QXL_RELEASE_RING_ITEM_SIZE,
+    });
     this.initRom();
     this.initRam();
   }
@@ -500,7 +549,10 @@ class QxlDeviceImpl implements QxlDevice {
         this.ioMemslotAdd(port, value, async);
         return;
       case QxlIo.MemslotDel:
-        if (value >= this.memory.numSlots) return this.ioBug(port, value, 'is not a memslot id');
+        if (value >= this.memory.numSlots) {
+          this.ioBug(port, value, 'is not a memslot id');
+          return;
+        }
         this.memory.deleteSlot(value);
         this.worker?.memslotDeleted?.(value);
         return;
@@ -513,7 +565,8 @@ class QxlDeviceImpl implements QxlDevice {
       case QxlIo.DestroySurfaceWait:
         if (value >= this.numSurfaces) {
           this.ioBug(port, value, `is not a surface id below ${this.numSurfaces}`);
-          return this.cancelAsync(async);
+          this.cancelAsync(async);
+          return;
         }
         if (this.worker?.destroySurface) this.worker.destroySurface(value, async);
         else this.completeSoon(async);
@@ -539,9 +592,11 @@ class QxlDeviceImpl implements QxlDevice {
       case QxlIo.SetMode:
       case QxlIo.DetachPrimary:
       case QxlIo.AttachPrimary:
-        return this.ioBug(port, value, 'is not supported by this device model (qxl-1 compat and VGA mode are not modelled)');
+        this.ioBug(port, value, 'is not supported by this device model (qxl-1 compat and VGA mode are not modelled)');
+        return;
       default:
-        return this.ioBug(port, value, 'is not an IO port');
+        this.ioBug(port, value, 'is not an IO port');
+        return;
     }
   }
 
@@ -557,14 +612,16 @@ class QxlDeviceImpl implements QxlDevice {
     const surfaceId = v.getUint32(this.ramHeaderOffset + QXL_RAM.updateSurface, true);
     if (surfaceId >= this.numSurfaces) {
       this.ioBug(port, surfaceId, `update_surface is not a surface id below ${this.numSurfaces}`);
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
     if (area.left >= area.right || area.top >= area.bottom || area.left < 0 || area.top < 0) {
       // Old drivers send empty areas: not a bug, nothing to do.
       if (area.left !== area.right && area.top !== area.bottom) {
         this.ioBug(port, `(t${area.top} l${area.left} b${area.bottom} r${area.right})`, 'is not a valid update_area');
       }
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
     if (this.worker) this.worker.updateArea(surfaceId, area, async);
     else this.completeSoon(async);
@@ -593,11 +650,13 @@ class QxlDeviceImpl implements QxlDevice {
   private ioMemslotAdd(port: number, value: number, async: QxlAsync | null): void {
     if (value >= this.memory.numSlots) {
       this.ioBug(port, value, 'is not a memslot id');
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
     if (this.memory.getSlot(value) !== undefined) {
       this.ioBug(port, value, 'memslot is already active');
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
     const h = this.ramHeaderOffset + QXL_RAM.memSlot;
     const start = this.ramView.getBigUint64(h + QXL_MEM_SLOT.memStart, true);
@@ -609,7 +668,8 @@ class QxlDeviceImpl implements QxlDevice {
     } catch (err) {
       if (!isQxlError(err)) throw err;
       this.guestBugFound(err);
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
     this.worker?.memslotAdded?.(slot);
     this.completeSoon(async);
@@ -618,11 +678,13 @@ class QxlDeviceImpl implements QxlDevice {
   private ioCreatePrimary(port: number, value: number, async: QxlAsync | null): void {
     if (value !== 0) {
       this.ioBug(port, value, 'value must be 0');
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
     if (this.primarySurface !== null) {
       this.ioBug(port, value, 'a primary surface already exists');
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
     const c = this.ramHeaderOffset + QXL_RAM.createSurface;
     const v = this.ramView;
@@ -638,7 +700,8 @@ class QxlDeviceImpl implements QxlDevice {
     } catch (err) {
       if (!isQxlError(err)) throw err;
       this.guestBugFound(err);
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
     const surface: QxlPrimarySurface = {
       width,
@@ -661,9 +724,13 @@ class QxlDeviceImpl implements QxlDevice {
   private ioDestroyPrimary(port: number, value: number, async: QxlAsync | null): void {
     if (value !== 0) {
       this.ioBug(port, value, 'value must be 0');
-      return this.cancelAsync(async);
+      this.cancelAsync(async);
+      return;
     }
-    if (this.primarySurface === null) return this.cancelAsync(async);
+    if (this.primarySurface === null) {
+      this.cancelAsync(async);
+      return;
+    }
     this.primarySurface = null;
     if (this.worker) this.worker.destroyPrimary(async);
     else this.completeSoon(async);
@@ -678,7 +745,8 @@ class QxlDeviceImpl implements QxlDevice {
       if (!isQxlError(err)) throw err;
       // As spice-server: a bad monitors config is ignored, the IO still completes.
       this.log.warn({ err, qxl: this.id }, 'qxl: ignoring a bad QXLMonitorsConfig');
-      return this.completeSoon(async);
+      this.completeSoon(async);
+      return;
     }
     if (this.worker?.monitorsConfig && async) this.worker.monitorsConfig(config, async);
     else this.completeSoon(async);
@@ -825,25 +893,27 @@ class QxlDeviceImpl implements QxlDevice {
 
   flushResources(): number {
     const n = this.numFree;
-    if (n > 0) this.pushFreeRes(true);
-    return n;
+    return this.pushFreeRes(true) ? n : 0;
   }
 
   /** QEMU's qxl_push_free_res: publish the chain being built as one release ring item. */
-  private pushFreeRes(flush: boolean): void {
-    if (this.numFree === 0) return;
+  private pushFreeRes(flush: boolean): boolean {
+    if (this.numFree === 0) return false;
     const ring = this.releaseRing;
     // One slot (at prod) is always the chain being built: the ring is full one item early.
-    if (ring.used() + 1 >= ring.numItems) return;
-    if (!flush && this.oomRunning) return;
-    const guestWaiting = ring.notifyOnProd === ((ring.prod + 1) >>> 0);
-    if (!flush && this.numFree < this.releaseBatch && !guestWaiting) return;
+    if (ring.used() + 1 >= ring.numItems) return false;
+    if (!flush && this.oomRunning) return false;
+    // Beyond QEMU: a guest sleeping on the release ring (notify_on_prod = prod + 1) gets what there
+    // is at once, so it never waits for a batch to fill up.
+    const guestWaiting = ring.notifyOnProd === (ring.prod + 1) >>> 0;
+    if (!flush && this.numFree < this.releaseBatch && !guestWaiting) return false;
     const notify = ring.push();
     this.ramView.setBigUint64(ring.prodItemOffset(), 0n, true);
     this.numFree = 0;
     this.lastRelease = null;
     this.stats.releasePushes++;
     if (notify) this.raise(QxlInterrupt.Display);
+    return true;
   }
 
   asyncComplete(cookie: number): void {

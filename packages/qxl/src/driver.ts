@@ -1,9 +1,10 @@
-import { type HeapAllocator, createHeapAllocator } from './allocator.js';
+import { createHeapAllocator, type HeapAllocator } from './allocator.js';
 import type { QxlDevice } from './device.js';
 import { QxlBadSizeError, QxlBadStrideError, QxlBadValueError, QxlTooLargeError } from './errors.js';
 import { QxlRegion } from './guest-memory.js';
 import { type QxlLogger, silentLogger } from './logger.js';
 import {
+  isRgbBitmapFormat,
   QXL_BITMAP,
   QXL_BITMAP_FMT_BPP,
   QXL_BRUSH,
@@ -30,8 +31,8 @@ import {
   QXL_RELEASE_RING_SIZE,
   QXL_ROM,
   QXL_ROM_MAGIC,
-  QXL_SURFACE_CREATE,
   QXL_SURF_TYPE_PRIMARY,
+  QXL_SURFACE_CREATE,
   QxlBitmapFlag,
   QxlBitmapFmt,
   QxlBrushType,
@@ -49,11 +50,10 @@ import {
   QxlRopd,
   QxlScaleMode,
   QxlSurfaceFmt,
-  isRgbBitmapFormat,
   surfaceFormatBpp,
 } from './qxl-dev.js';
 import type { QxlRect } from './records.js';
-import { type QxlRing, createQxlRing } from './ring.js';
+import { createQxlRing, type QxlRing } from './ring.js';
 
 /** What the driver needs of the device: the guest-visible half only. */
 export type QxlGuestPort = Pick<QxlDevice, 'rom' | 'ram' | 'vram' | 'bars' | 'io' | 'onInterrupt'>;
@@ -151,7 +151,9 @@ export interface GuestDriver {
   /** Commands pushed whose release has not come back yet. */
   readonly outstanding: number;
   /** The allocator over the RAM pages (read it; do not allocate from it). */
-  readonly heap: Readonly<Pick<HeapAllocator, 'start' | 'end' | 'freeBytes' | 'usedBytes' | 'largestFree' | 'allocations'>>;
+  readonly heap: Readonly<
+    Pick<HeapAllocator, 'start' | 'end' | 'freeBytes' | 'usedBytes' | 'largestFree' | 'allocations'>
+  >;
   /** Memslot ids in use: RAM (index 0) and VRAM (index 1), i.e. slots_start + index. */
   readonly memslots: Readonly<{ ram: number; vram: number }>;
   /** QXL_IO_MEMSLOT_ADD for slot index 0 (RAM up to the header) and 1 (all VRAM). */
@@ -246,9 +248,24 @@ class GuestDriverImpl implements GuestDriver {
     if (!Number.isInteger(this.maxChunkBytes) || this.maxChunkBytes < 1) {
       throw new QxlBadValueError('maxChunkBytes', this.maxChunkBytes, 'must be a positive integer');
     }
-    this.cmdRing = createQxlRing({ bytes: this.ram, offset: this.header + QXL_RAM.cmdRing, numItems: QXL_COMMAND_RING_SIZE, itemSize: QXL_COMMAND_RING_ITEM_SIZE });
-    this.cursorRing = createQxlRing({ bytes: this.ram, offset: this.header + QXL_RAM.cursorRing, numItems: QXL_CURSOR_RING_SIZE, itemSize: QXL_COMMAND_RING_ITEM_SIZE });
-    this.releaseRing = createQxlRing({ bytes: this.ram, offset: this.header + QXL_RAM.releaseRing, numItems: QXL_RELEASE_RING_SIZE, itemSize: QXL_RELEASE_RING_ITEM_SIZE });
+    this.cmdRing = createQxlRing({
+      bytes: this.ram,
+      offset: this.header + QXL_RAM.cmdRing,
+      numItems: QXL_COMMAND_RING_SIZE,
+      itemSize: QXL_COMMAND_RING_ITEM_SIZE,
+    });
+    this.cursorRing = createQxlRing({
+      bytes: this.ram,
+      offset: this.header + QXL_RAM.cursorRing,
+      numItems: QXL_CURSOR_RING_SIZE,
+      itemSize: QXL_COMMAND_RING_ITEM_SIZE,
+    });
+    this.releaseRing = createQxlRing({
+      bytes: this.ram,
+      offset: this.header + QXL_RAM.releaseRing,
+      numItems: QXL_RELEASE_RING_SIZE,
+      itemSize: QXL_RELEASE_RING_ITEM_SIZE,
+    });
     const pagesOffset = this.romView.getUint32(QXL_ROM.pagesOffset, true);
     const numPages = this.romView.getUint32(QXL_ROM.numPages, true);
     this.allocator = createHeapAllocator(pagesOffset, Math.min(pagesOffset + numPages * 4096, this.header));
@@ -312,11 +329,19 @@ class GuestDriverImpl implements GuestDriver {
     if (bpp === 0) throw new QxlBadValueError('createPrimary format', format, 'is not a surface format');
     const { width, height } = options;
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-      throw new QxlBadSizeError('createPrimary width * height', width * height, `(${width}x${height}) is not a valid size`);
+      throw new QxlBadSizeError(
+        'createPrimary width * height',
+        width * height,
+        `(${width}x${height}) is not a valid size`,
+      );
     }
     const stride = options.stride ?? Math.ceil((width * bpp) / 8 / 4) * 4;
     if (Math.abs(stride) * height > this.dev.vram.byteLength) {
-      throw new QxlTooLargeError('createPrimary |stride| * height', Math.abs(stride) * height, this.dev.vram.byteLength);
+      throw new QxlTooLargeError(
+        'createPrimary |stride| * height',
+        Math.abs(stride) * height,
+        this.dev.vram.byteLength,
+      );
     }
     const c = this.header + QXL_RAM.createSurface;
     const v = this.ramView;
@@ -479,7 +504,11 @@ class GuestDriverImpl implements GuestDriver {
    * memory and a ring slot are available, then pushes and kicks the device if the ring asks for it.
    * Calls on the same ring complete in order.
    */
-  private submit(ring: Ring, sizes: readonly number[], build: (blocks: number[]) => { command: number; type: number }): Promise<void> {
+  private submit(
+    ring: Ring,
+    sizes: readonly number[],
+    build: (blocks: number[]) => { command: number; type: number },
+  ): Promise<void> {
     this.checkFits(sizes);
     const r = this.ringOf(ring);
     if (this.pending[ring] === 0 && !r.isFull()) {
@@ -522,18 +551,27 @@ class GuestDriverImpl implements GuestDriver {
 
   drawCopy(o: DrawCopyOptions): Promise<void> {
     const format = o.format ?? QxlBitmapFmt.ThirtyTwoBit;
-    if (!isRgbBitmapFormat(format)) throw new QxlBadValueError('drawCopy format', format, 'is not an RGB bitmap format');
+    if (!isRgbBitmapFormat(format))
+      throw new QxlBadValueError('drawCopy format', format, 'is not an RGB bitmap format');
     const { width, height, stride } = o;
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
       throw new QxlBadSizeError('drawCopy width * height', width * height, `(${width}x${height}) is not a valid size`);
     }
     const bpp = QXL_BITMAP_FMT_BPP[format] as number;
     if (!Number.isInteger(stride) || stride < Math.ceil((width * bpp) / 8)) {
-      throw new QxlBadStrideError('drawCopy stride', stride, `is below the ${Math.ceil((width * bpp) / 8)} bytes of a row`);
+      throw new QxlBadStrideError(
+        'drawCopy stride',
+        stride,
+        `is below the ${Math.ceil((width * bpp) / 8)} bytes of a row`,
+      );
     }
     const dataSize = stride * height;
     if (o.pixels.byteLength < dataSize) {
-      throw new QxlBadSizeError('drawCopy pixels', o.pixels.byteLength, `bytes are fewer than stride * height = ${dataSize}`);
+      throw new QxlBadSizeError(
+        'drawCopy pixels',
+        o.pixels.byteLength,
+        `bytes are fewer than stride * height = ${dataSize}`,
+      );
     }
     const chunkSizes: number[] = [];
     for (let left = dataSize; left > 0; left -= this.maxChunkBytes) chunkSizes.push(Math.min(left, this.maxChunkBytes));
@@ -551,7 +589,7 @@ class GuestDriverImpl implements GuestDriver {
       const v = this.ramView;
       // Image + bitmap.
       this.ram.fill(0, image, image + QXL_IMAGE.SIZE);
-      const id = imageId ?? ((BigInt(this.nextImageUnique++) << 32n) | BigInt(QxlImageGroup.Driver));
+      const id = imageId ?? (BigInt(this.nextImageUnique++) << 32n) | BigInt(QxlImageGroup.Driver);
       v.setBigUint64(image + QXL_IMAGE_DESCRIPTOR.id, BigInt.asUintN(64, id), true);
       v.setUint8(image + QXL_IMAGE_DESCRIPTOR.type, QxlImageType.Bitmap);
       v.setUint8(image + QXL_IMAGE_DESCRIPTOR.flags, cacheable ? QxlImageFlag.Cache : 0);
@@ -578,7 +616,15 @@ class GuestDriverImpl implements GuestDriver {
         pos += size;
       }
       // Drawable.
-      this.writeDrawableHeader(drawable, handle, o.surfaceId ?? 0, QxlDrawType.Copy, o.bbox, clip, rest[chunkSizes.length]);
+      this.writeDrawableHeader(
+        drawable,
+        handle,
+        o.surfaceId ?? 0,
+        QxlDrawType.Copy,
+        o.bbox,
+        clip,
+        rest[chunkSizes.length],
+      );
       const u = drawable + QXL_DRAWABLE.u;
       this.writeRamAddress(u + QXL_COPY.srcBitmap, image);
       writeRect(v, u + QXL_COPY.srcArea, { top: 0, left: 0, bottom: height, right: width });
@@ -638,7 +684,9 @@ class GuestDriverImpl implements GuestDriver {
     v.setUint32(chunk + QXL_DATA_CHUNK.dataSize, clip.length * QXL_RECT.SIZE, true);
     v.setBigUint64(chunk + QXL_DATA_CHUNK.prevChunk, 0n, true);
     v.setBigUint64(chunk + QXL_DATA_CHUNK.nextChunk, 0n, true);
-    clip.forEach((rect, i) => writeRect(v, chunk + QXL_DATA_CHUNK.data + i * QXL_RECT.SIZE, rect));
+    for (let i = 0; i < clip.length; i++) {
+      writeRect(v, chunk + QXL_DATA_CHUNK.data + i * QXL_RECT.SIZE, clip[i] as QxlRect);
+    }
   }
 
   // ---- cursor ---------------------------------------------------------------------------------
@@ -649,11 +697,21 @@ class GuestDriverImpl implements GuestDriver {
     if (!Number.isInteger(type) || type < 0 || type > QxlCursorType.Color32) {
       throw new QxlBadValueError('cursorSet type', type, 'is not a SPICE_CURSOR_TYPE');
     }
-    for (const [name, value] of [['width', s.width], ['height', s.height], ['hotX', s.hotX], ['hotY', s.hotY]] as const) {
-      if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new QxlBadValueError(`cursorSet ${name}`, value, 'is not a u16');
+    for (const [name, value] of [
+      ['width', s.width],
+      ['height', s.height],
+      ['hotX', s.hotX],
+      ['hotY', s.hotY],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > 0xffff)
+        throw new QxlBadValueError(`cursorSet ${name}`, value, 'is not a u16');
     }
     if (type === QxlCursorType.Alpha && s.data.byteLength < s.width * s.height * 4) {
-      throw new QxlBadSizeError('cursorSet data', s.data.byteLength, `bytes are fewer than the ${s.width * s.height * 4} of a ${s.width}x${s.height} ALPHA cursor`);
+      throw new QxlBadSizeError(
+        'cursorSet data',
+        s.data.byteLength,
+        `bytes are fewer than the ${s.width * s.height * 4} of a ${s.width}x${s.height} ALPHA cursor`,
+      );
     }
     const data = s.data;
     const unique = s.unique ?? this.nextCursorUnique++;
@@ -729,4 +787,3 @@ function clipBytes(clip: readonly QxlRect[]): number {
 export function createGuestDriver(device: QxlGuestPort, init: GuestDriverInit = {}): GuestDriver {
   return new GuestDriverImpl(device, init);
 }
-

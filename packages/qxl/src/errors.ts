@@ -130,7 +130,11 @@ export class QxlUnsupportedError extends QxlError {
 export class QxlBadValueError extends QxlError {
   override name = 'QxlBadValueError';
   constructor(field: string, value: number | bigint | string, reason: string) {
-    super(QxlErrorCode.BadValue, { field, value }, `${field}: ${typeof value === 'string' ? value : show(value)} ${reason}`);
+    super(
+      QxlErrorCode.BadValue,
+      { field, value },
+      `${field}: ${typeof value === 'string' ? value : show(value)} ${reason}`,
+    );
   }
 }
 

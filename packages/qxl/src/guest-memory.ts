@@ -1,6 +1,6 @@
 import {
-  QxlBadMemslotError,
   QxlBadGenerationError,
+  QxlBadMemslotError,
   QxlBadSizeError,
   QxlBadValueError,
   QxlOutOfSlotError,
@@ -128,7 +128,8 @@ function checkSize(name: string, size: number, min: number): void {
 
 function makeBuffer(name: string, size: number, given: SharedArrayBuffer | undefined): SharedArrayBuffer {
   if (given === undefined) return new SharedArrayBuffer(size);
-  if (given.byteLength !== size) throw new QxlBadValueError(`${name} buffer`, given.byteLength, `bytes, expected ${size}`);
+  if (given.byteLength !== size)
+    throw new QxlBadValueError(`${name} buffer`, given.byteLength, `bytes, expected ${size}`);
   return given;
 }
 
@@ -196,7 +197,8 @@ class GuestMemoryImpl implements GuestMemory {
     };
     const bars = Object.values(this.bars);
     for (const a of bars) {
-      if (!Number.isSafeInteger(a.base) || a.base < 0) throw new QxlBadValueError('barBases', a.base, 'is not a valid address');
+      if (!Number.isSafeInteger(a.base) || a.base < 0)
+        throw new QxlBadValueError('barBases', a.base, 'is not a valid address');
       for (const b of bars) {
         if (a !== b && a.base < b.base + b.size && b.base < a.base + a.size) {
           throw new QxlBadValueError('barBases', a.base, 'makes two BARs overlap');
@@ -253,7 +255,11 @@ class GuestMemoryImpl implements GuestMemory {
 
   addSlotPhysical(id: number, memStart: bigint, memEnd: bigint, generation: number): Memslot {
     if (memStart > memEnd) {
-      throw new QxlBadValueError('QXLMemSlot', `0x${memStart.toString(16)}-0x${memEnd.toString(16)}`, 'has start > end');
+      throw new QxlBadValueError(
+        'QXLMemSlot',
+        `0x${memStart.toString(16)}-0x${memEnd.toString(16)}`,
+        'has start > end',
+      );
     }
     for (const bar of [this.bars.ram, this.bars.vram, this.bars.rom]) {
       const base = BigInt(bar.base);
@@ -301,7 +307,8 @@ class GuestMemoryImpl implements GuestMemory {
   translateWords(lo: number, hi: number, size: number, field = 'QXLPHYSICAL'): GuestPtr {
     const slotId = hi >>> this.idShift;
     const slot = this.slots[slotId];
-    if (slot === undefined) throw new QxlBadMemslotError(field, slotId, `is out of range (device has ${this.numSlots})`);
+    if (slot === undefined)
+      throw new QxlBadMemslotError(field, slotId, `is out of range (device has ${this.numSlots})`);
     if (!slot.active) throw new QxlBadMemslotError(field, slotId, 'is not active');
     const generation = this.genMask === 0 ? 0 : (hi >>> this.genShift) & this.genMask;
     if (generation !== slot.generation) throw new QxlBadGenerationError(field, slotId, generation, slot.generation);

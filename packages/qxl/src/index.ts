@@ -4,13 +4,14 @@
  * cursor and release rings, IO ports with interrupts, a validating parser that copies guest
  * structures into immutable records, and a guest-side driver that writes real QXL structures.
  */
-export * from './qxl-dev.js';
-export * from './errors.js';
-export * from './logger.js';
-export * from './guest-memory.js';
-export * from './ring.js';
-export * from './records.js';
-export * from './parser.js';
+
 export * from './allocator.js';
 export * from './device.js';
 export * from './driver.js';
+export * from './errors.js';
+export * from './guest-memory.js';
+export * from './logger.js';
+export * from './parser.js';
+export * from './qxl-dev.js';
+export * from './records.js';
+export * from './ring.js';

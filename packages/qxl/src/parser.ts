@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import type { GuestMemory, GuestPtr } from './guest-memory.js';
 import {
+  isRgbBitmapFormat,
   QXL_BITMAP,
   QXL_BITMAP_FMT_BPP,
   QXL_BRUSH,
@@ -43,7 +44,6 @@ import {
   QxlDrawType,
   QxlImageType,
   QxlSurfaceCmdType,
-  isRgbBitmapFormat,
   surfaceFormatBpp,
 } from './qxl-dev.js';
 import type {
@@ -258,7 +258,11 @@ class QxlParserImpl implements QxlParser {
     for (let i = 0; i < 3; i++) {
       const d = v.getInt32(o + QXL_DRAWABLE.surfacesDest + 4 * i, true);
       if (d < -1 || d >= this.numSurfaces) {
-        throw new QxlBadValueError(`QXLDrawable.surfaces_dest[${i}]`, d, `is not -1 or a surface id below ${this.numSurfaces}`);
+        throw new QxlBadValueError(
+          `QXLDrawable.surfaces_dest[${i}]`,
+          d,
+          `is not -1 or a surface id below ${this.numSurfaces}`,
+        );
       }
       dest.push(d);
       rects.push(readRect(v, o + QXL_DRAWABLE.surfacesRects + QXL_RECT.SIZE * i));
@@ -305,7 +309,11 @@ class QxlParserImpl implements QxlParser {
       throw new QxlBadValueError('QXLCopy.src_area', rectText(srcArea), 'is swapped or negative');
     }
     if (src.kind !== 'surface' && (srcArea.right > src.width || srcArea.bottom > src.height)) {
-      throw new QxlBadValueError('QXLCopy.src_area', rectText(srcArea), `extends outside the ${src.width}x${src.height} image`);
+      throw new QxlBadValueError(
+        'QXLCopy.src_area',
+        rectText(srcArea),
+        `extends outside the ${src.width}x${src.height} image`,
+      );
     }
     const mask = this.qmask(v, u + QXL_COPY.mask, 'QXLCopy.mask');
     return { type: 'copy', src, srcArea, ropDescriptor, scaleMode, mask };
@@ -395,7 +403,11 @@ class QxlParserImpl implements QxlParser {
     const data = this.copyChunks(chunks, Math.min(dataSize, chunks.total));
     const needed = cursorBytes(type, width, height);
     if (data.byteLength < needed) {
-      throw new QxlBadSizeError('QXLCursor.data_size', data.byteLength, `is below the ${needed} bytes a ${width}x${height} cursor of type ${type} needs`);
+      throw new QxlBadSizeError(
+        'QXLCursor.data_size',
+        data.byteLength,
+        `is below the ${needed} bytes a ${width}x${height} cursor of type ${type} needs`,
+      );
     }
     return { unique, type, width, height, hotX, hotY, data };
   }
@@ -441,11 +453,19 @@ class QxlParserImpl implements QxlParser {
     const numRects = this.mem.view(p.region).getUint32(p.offset + QXL_CLIP_RECTS.numRects, true);
     const size = numRects * QXL_RECT.SIZE;
     if (size > this.limits.maxDataBytes) {
-      throw new QxlTooLargeError('QXLClipRects.num_rects', numRects, Math.floor(this.limits.maxDataBytes / QXL_RECT.SIZE));
+      throw new QxlTooLargeError(
+        'QXLClipRects.num_rects',
+        numRects,
+        Math.floor(this.limits.maxDataBytes / QXL_RECT.SIZE),
+      );
     }
     const chunks = this.walkChunks(embedded(p, p.offset + QXL_CLIP_RECTS.chunk), size, 'QXLClipRects.chunk');
     if (chunks.total !== size) {
-      throw new QxlBadSizeError('QXLClipRects.chunk', chunks.total, `does not match num_rects ${numRects} (${size} bytes)`);
+      throw new QxlBadSizeError(
+        'QXLClipRects.chunk',
+        chunks.total,
+        `does not match num_rects ${numRects} (${size} bytes)`,
+      );
     }
     const bytes = this.copyChunks(chunks, size);
     const rv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -504,8 +524,13 @@ class QxlParserImpl implements QxlParser {
           throw new QxlBadSizeError('QXLImageDescriptor.width * height', width * height, 'is a zero-area image');
         }
         const dataSize = v.getUint32(o + QXL_IMAGE.quic + QXL_QUIC_DATA.dataSize, true);
-        if (dataSize > this.limits.maxDataBytes) throw new QxlTooLargeError('QXLQUICData.data_size', dataSize, this.limits.maxDataBytes);
-        const chunks = this.walkChunks(embedded(p, o + QXL_IMAGE.quic + QXL_QUIC_DATA.chunk), dataSize, 'QXLQUICData.chunk');
+        if (dataSize > this.limits.maxDataBytes)
+          throw new QxlTooLargeError('QXLQUICData.data_size', dataSize, this.limits.maxDataBytes);
+        const chunks = this.walkChunks(
+          embedded(p, o + QXL_IMAGE.quic + QXL_QUIC_DATA.chunk),
+          dataSize,
+          'QXLQUICData.chunk',
+        );
         if (chunks.total !== dataSize) {
           throw new QxlBadSizeError('QXLQUICData.chunk', chunks.total, `does not match data_size ${dataSize}`);
         }
@@ -540,16 +565,25 @@ class QxlParserImpl implements QxlParser {
     }
     if (x === 0 || y === 0) throw new QxlBadSizeError('QXLBitmap.x * y', x * y, `(${x}x${y}) is a zero-area bitmap`);
     if (x !== d.width || y !== d.height) {
-      throw new QxlBadSizeError('QXLImageDescriptor.width', d.width, `x ${d.height} does not match the ${x}x${y} bitmap`);
+      throw new QxlBadSizeError(
+        'QXLImageDescriptor.width',
+        d.width,
+        `x ${d.height} does not match the ${x}x${y} bitmap`,
+      );
     }
     const bpp = QXL_BITMAP_FMT_BPP[format] as number;
     const minStride = Math.ceil((x * bpp) / 8);
     if (stride < minStride) {
-      throw new QxlBadStrideError('QXLBitmap.stride', stride, `is below ${minStride}, the bytes of ${x} pixels at ${bpp} bpp`);
+      throw new QxlBadStrideError(
+        'QXLBitmap.stride',
+        stride,
+        `is below ${minStride}, the bytes of ${x} pixels at ${bpp} bpp`,
+      );
     }
     const size = y * stride;
     if (size > MAX_DATA_CHUNK) throw new QxlTooLargeError('QXLBitmap.y * stride', size, MAX_DATA_CHUNK);
-    if (size > this.limits.maxDataBytes) throw new QxlTooLargeError('QXLBitmap.y * stride', size, this.limits.maxDataBytes);
+    if (size > this.limits.maxDataBytes)
+      throw new QxlTooLargeError('QXLBitmap.y * stride', size, this.limits.maxDataBytes);
     const palette = hasPalette ? this.palette(palLo, palHi) : null;
     let data: Uint8Array;
     if (bitmapFlags & QxlBitmapFlag.Direct) {
@@ -559,7 +593,11 @@ class QxlParserImpl implements QxlParser {
       const first = this.mem.translateWords(dataLo, dataHi, QXL_DATA_CHUNK.SIZE, 'QXLBitmap.data');
       const chunks = this.walkChunks(first, size, 'QXLBitmap.data');
       if (chunks.total !== size) {
-        throw new QxlBadSizeError('QXLBitmap.data', chunks.total, `bytes of chunk data do not match y * stride = ${size}`);
+        throw new QxlBadSizeError(
+          'QXLBitmap.data',
+          chunks.total,
+          `bytes of chunk data do not match y * stride = ${size}`,
+        );
       }
       data = this.copyChunks(chunks, size);
     }
@@ -621,7 +659,8 @@ class QxlParserImpl implements QxlParser {
       const nextHi = v.getUint32(ptr.offset + QXL_DATA_CHUNK.nextChunk + 4, true);
       if (nextLo === 0 && nextHi === 0) break;
       count++;
-      if (count >= this.limits.maxChunks) throw new QxlTooLargeError(`${field} chunk count`, count, this.limits.maxChunks);
+      if (count >= this.limits.maxChunks)
+        throw new QxlTooLargeError(`${field} chunk count`, count, this.limits.maxChunks);
       ptr = this.mem.translateWords(nextLo, nextHi, QXL_DATA_CHUNK.SIZE, `${field} next_chunk`);
       const key = ptr.offset * 4 + ptr.region;
       if (key === saved) throw new QxlChunkLoopError(field, count);
@@ -708,7 +747,11 @@ export function validateSurface(field: string, width: number, height: number, st
   const minStride = Math.ceil((width * bpp) / 8);
   const absStride = Math.abs(stride);
   if (absStride < minStride) {
-    throw new QxlBadStrideError(`${field}.stride`, stride, `is below ${minStride}, the bytes of ${width} pixels at ${bpp} bpp`);
+    throw new QxlBadStrideError(
+      `${field}.stride`,
+      stride,
+      `is below ${minStride}, the bytes of ${width} pixels at ${bpp} bpp`,
+    );
   }
   const size = height * absStride;
   if (size > MAX_DATA_CHUNK) throw new QxlTooLargeError(`${field}.height * |stride|`, size, MAX_DATA_CHUNK);

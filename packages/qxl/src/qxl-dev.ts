@@ -416,9 +416,26 @@ export const QXL_TRANSPARENT = { srcBitmap: 0, srcArea: 8, srcColor: 24, trueCol
 export const QXL_ALPHA_BLEND = { alphaFlags: 0, alpha: 2, srcBitmap: 3, srcArea: 11, SIZE: 27 } as const;
 export const QXL_COPY_BITS = { srcPos: 0, SIZE: 8 } as const;
 export const QXL_ROP3 = { srcBitmap: 0, srcArea: 8, brush: 24, rop3: 44, scaleMode: 45, mask: 46, SIZE: 63 } as const;
-export const QXL_LINE_ATTR = { flags: 0, joinStyle: 1, endStyle: 2, styleNseg: 3, width: 4, miterLimit: 8, style: 12, SIZE: 20 } as const;
+export const QXL_LINE_ATTR = {
+  flags: 0,
+  joinStyle: 1,
+  endStyle: 2,
+  styleNseg: 3,
+  width: 4,
+  miterLimit: 8,
+  style: 12,
+  SIZE: 20,
+} as const;
 export const QXL_STROKE = { path: 0, attr: 8, brush: 28, foreMode: 48, backMode: 50, SIZE: 52 } as const;
-export const QXL_TEXT = { str: 0, backArea: 8, foreBrush: 24, backBrush: 44, foreMode: 64, backMode: 66, SIZE: 68 } as const;
+export const QXL_TEXT = {
+  str: 0,
+  backArea: 8,
+  foreBrush: 24,
+  backBrush: 44,
+  foreMode: 64,
+  backMode: 66,
+  SIZE: 68,
+} as const;
 /** QXLBlackness, also QXLInvers and QXLWhiteness. */
 export const QXL_BLACKNESS = { mask: 0, SIZE: 17 } as const;
 export const QXL_COMPOSITE = {

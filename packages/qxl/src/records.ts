@@ -60,7 +60,10 @@ export interface QxlQuicImage {
 
 export type QxlImage = QxlBitmapImage | QxlSurfaceImage | QxlQuicImage;
 
-export type QxlBrush = { type: 'none' } | { type: 'solid'; color: number } | { type: 'pattern'; pattern: QxlImage; pos: QxlPoint };
+export type QxlBrush =
+  | { type: 'none' }
+  | { type: 'solid'; color: number }
+  | { type: 'pattern'; pattern: QxlImage; pos: QxlPoint };
 
 export interface QxlQMask {
   /** SpiceMaskFlags; 0 when there is no bitmap. */

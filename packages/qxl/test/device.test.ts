@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type QxlDevice, createQxlDevice } from '../src/device.js';
-import { QxlErrorCode, isQxlError } from '../src/errors.js';
+import { createQxlDevice, type QxlDevice } from '../src/device.js';
+import { isQxlError, QxlErrorCode } from '../src/errors.js';
 import {
   QXL_COMMAND_RING_SIZE,
   QXL_DRAWABLE,
@@ -60,7 +60,11 @@ function collectInterrupts(dev: QxlDevice) {
   return seen;
 }
 
-function writePrimary(dev: QxlDevice, mem: bigint, o: { width?: number; height?: number; stride?: number; format?: number } = {}) {
+function writePrimary(
+  dev: QxlDevice,
+  mem: bigint,
+  o: { width?: number; height?: number; stride?: number; format?: number } = {},
+) {
   const { ram, h } = views(dev);
   const c = h + QXL_RAM.createSurface;
   ram.setUint32(c + QXL_SURFACE_CREATE.width, o.width ?? 64, true);
@@ -98,7 +102,12 @@ describe('device: ROM and RAM header', () => {
     expect(n).toBeGreaterThan(10);
     const list = Array.from({ length: n }, (_, i) => {
       const m = modes + QXL_MODES.modes + i * QXL_MODE.SIZE;
-      return { x: rom.getUint32(m + QXL_MODE.xRes, true), y: rom.getUint32(m + QXL_MODE.yRes, true), bits: rom.getUint32(m + QXL_MODE.bits, true), stride: rom.getUint32(m + QXL_MODE.stride, true) };
+      return {
+        x: rom.getUint32(m + QXL_MODE.xRes, true),
+        y: rom.getUint32(m + QXL_MODE.yRes, true),
+        bits: rom.getUint32(m + QXL_MODE.bits, true),
+        stride: rom.getUint32(m + QXL_MODE.stride, true),
+      };
     });
     expect(list).toContainEqual({ x: 1024, y: 768, bits: 32, stride: 4096 });
     // Every mode fits in VRAM.
@@ -108,7 +117,11 @@ describe('device: ROM and RAM header', () => {
   it('starts with empty rings (notify_on_prod = 1) and masked interrupts', () => {
     const dev = createQxlDevice(SMALL);
     const { ram, h } = views(dev);
-    for (const [ring, n] of [[QXL_RAM.cmdRing, QXL_COMMAND_RING_SIZE], [QXL_RAM.cursorRing, 32], [QXL_RAM.releaseRing, QXL_RELEASE_RING_SIZE]] as const) {
+    for (const [ring, n] of [
+      [QXL_RAM.cmdRing, QXL_COMMAND_RING_SIZE],
+      [QXL_RAM.cursorRing, 32],
+      [QXL_RAM.releaseRing, QXL_RELEASE_RING_SIZE],
+    ] as const) {
       expect(ram.getUint32(h + ring + QXL_RING_HEADER.numItems, true)).toBe(n);
       expect(ram.getUint32(h + ring + QXL_RING_HEADER.prod, true)).toBe(0);
       expect(ram.getUint32(h + ring + QXL_RING_HEADER.cons, true)).toBe(0);
@@ -135,7 +148,18 @@ describe('device: IO ports', () => {
     dev.io(QxlIo.CreatePrimary, 0);
     const call = worker.calls.find((c) => c.name === 'createPrimary');
     expect(call?.args).toEqual([
-      { width: 64, height: 48, stride: 256, format: 32, position: 0, mouseMode: 1, flags: 0, type: 0, mem: vramAddr(0), groupId: 1 },
+      {
+        width: 64,
+        height: 48,
+        stride: 256,
+        format: 32,
+        position: 0,
+        mouseMode: 1,
+        flags: 0,
+        type: 0,
+        mem: vramAddr(0),
+        groupId: 1,
+      },
       null,
     ]);
     expect(dev.primary).toMatchObject({ width: 64, height: 48 });
@@ -205,7 +229,10 @@ describe('device: IO ports', () => {
     };
     setArea(1, 2, 30, 40, 5);
     dev.io(QxlIo.UpdateArea, 0);
-    expect(worker.calls.at(-1)).toEqual({ name: 'updateArea', args: [5, { top: 1, left: 2, bottom: 30, right: 40 }, null] });
+    expect(worker.calls.at(-1)).toEqual({
+      name: 'updateArea',
+      args: [5, { top: 1, left: 2, bottom: 30, right: 40 }, null],
+    });
     setArea(5, 5, 5, 9);
     dev.io(QxlIo.UpdateArea, 0);
     expect(worker.calls.length).toBe(1);
@@ -240,7 +267,11 @@ describe('device: IO ports', () => {
     const dev = createQxlDevice(SMALL);
     const { ram, h } = views(dev);
     ram.setBigUint64(h + QXL_RAM.memSlot + QXL_MEM_SLOT.memStart, BigInt(dev.bars.ram.base), true);
-    ram.setBigUint64(h + QXL_RAM.memSlot + QXL_MEM_SLOT.memEnd, BigInt(dev.bars.ram.base + dev.bars.ram.size + 4096), true);
+    ram.setBigUint64(
+      h + QXL_RAM.memSlot + QXL_MEM_SLOT.memEnd,
+      BigInt(dev.bars.ram.base + dev.bars.ram.size + 4096),
+      true,
+    );
     dev.io(QxlIo.MemslotAdd, 1);
     expect(dev.guestBug?.code).toBe(QxlErrorCode.BadValue);
     dev.io(QxlIo.Reset, 0);
@@ -359,10 +390,49 @@ describe('device: IO ports', () => {
     expect(dev.primary).not.toBeNull();
   });
 
+  it('holds masked interrupts until the guest unmasks them and writes UPDATE_IRQ', async () => {
+    const dev = createQxlDevice(SMALL);
+    const { ram, h } = views(dev);
+    const seen: number[] = [];
+    dev.onInterrupt((pending) => {
+      seen.push(pending);
+      ram.setUint32(h + QXL_RAM.intPending, 0, true);
+    });
+    ram.setBigUint64(h + QXL_RAM.memSlot + QXL_MEM_SLOT.memStart, BigInt(dev.bars.ram.base), true);
+    ram.setBigUint64(h + QXL_RAM.memSlot + QXL_MEM_SLOT.memEnd, BigInt(dev.bars.ram.base + 4096), true);
+    dev.io(QxlIo.MemslotAddAsync, 1); // completes with QXL_INTERRUPT_IO_CMD, masked for now
+    await ticks(2);
+    expect(seen).toEqual([]);
+    expect(ram.getUint32(h + QXL_RAM.intPending, true)).toBe(QxlInterrupt.IoCmd);
+    ram.setUint32(h + QXL_RAM.intMask, QxlInterrupt.IoCmd, true);
+    dev.io(QxlIo.UpdateIrq, 0);
+    await tick();
+    expect(seen).toEqual([QxlInterrupt.IoCmd]);
+  });
+
+  it('completes MEMSLOT_ADD_ASYNC itself, and a no-op DESTROY_PRIMARY_ASYNC at once', async () => {
+    const dev = createQxlDevice(SMALL);
+    dev.attachWorker(recordingWorker((c) => dev.asyncComplete(c)));
+    const seen = collectInterrupts(dev);
+    const { ram, h } = views(dev);
+    ram.setBigUint64(h + QXL_RAM.memSlot + QXL_MEM_SLOT.memStart, BigInt(dev.bars.vram.base), true);
+    ram.setBigUint64(h + QXL_RAM.memSlot + QXL_MEM_SLOT.memEnd, BigInt(dev.bars.vram.base + 4096), true);
+    dev.io(QxlIo.MemslotAddAsync, 3);
+    expect(dev.memory.getSlot(3)).toMatchObject({ region: 1, size: 4096 });
+    await ticks(2);
+    expect(seen).toEqual([QxlInterrupt.IoCmd]);
+    dev.io(QxlIo.DestroyPrimaryAsync, 0); // there is no primary: cancelled
+    await ticks(2);
+    expect(seen).toEqual([QxlInterrupt.IoCmd, QxlInterrupt.IoCmd]);
+    expect(dev.guestBug).toBeNull();
+  });
+
   it('allows one worker at a time', () => {
     const dev = createQxlDevice(SMALL);
     dev.attachWorker(recordingWorker(() => {}));
-    expect(() => dev.attachWorker(recordingWorker(() => {}))).toThrow(expect.objectContaining({ code: QxlErrorCode.BadState }));
+    expect(() => dev.attachWorker(recordingWorker(() => {}))).toThrow(
+      expect.objectContaining({ code: QxlErrorCode.BadState }),
+    );
     dev.detachWorker();
     expect(() => dev.attachWorker(recordingWorker(() => {}))).not.toThrow();
   });

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { QxlErrorCode, isQxlError } from '../src/errors.js';
-import { QxlRegion, createGuestMemory } from '../src/guest-memory.js';
+import { isQxlError, QxlErrorCode } from '../src/errors.js';
+import { createGuestMemory, QxlRegion } from '../src/guest-memory.js';
 
 function memory(idBits = 8, genBits = 8, numSlots = 8) {
-  return createGuestMemory({ ramSize: 1 << 20, vramSize: 1 << 18, romSize: 8192, slotIdBits: idBits, slotGenBits: genBits, numSlots });
+  return createGuestMemory({
+    ramSize: 1 << 20,
+    vramSize: 1 << 18,
+    romSize: 8192,
+    slotIdBits: idBits,
+    slotGenBits: genBits,
+    numSlots,
+  });
 }
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -31,7 +38,9 @@ describe('guest memory', () => {
     const ram = new SharedArrayBuffer(1 << 20);
     const mem = createGuestMemory({ ramSize: 1 << 20, vramSize: 4096, romSize: 4096, buffers: { ram } });
     expect(mem.ram.buffer).toBe(ram);
-    expect(codeOf(() => createGuestMemory({ ramSize: 8192, vramSize: 4096, romSize: 4096, buffers: { ram } }))).toBe(QxlErrorCode.BadValue);
+    expect(codeOf(() => createGuestMemory({ ramSize: 8192, vramSize: 4096, romSize: 4096, buffers: { ram } }))).toBe(
+      QxlErrorCode.BadValue,
+    );
   });
 
   it('translates an address to (region, offset) through its memslot', () => {
@@ -100,7 +109,9 @@ describe('guest memory', () => {
     expect(slot).toMatchObject({ region: QxlRegion.Ram, start: 0x1000, size: 0x2000 });
     const vbase = BigInt(mem.bars.vram.base);
     expect(mem.addSlotPhysical(2, vbase, vbase + BigInt(mem.bars.vram.size), 0).region).toBe(QxlRegion.Vram);
-    expect(codeOf(() => mem.addSlotPhysical(3, base, base + BigInt(mem.bars.ram.size) + 1n, 0))).toBe(QxlErrorCode.BadValue);
+    expect(codeOf(() => mem.addSlotPhysical(3, base, base + BigInt(mem.bars.ram.size) + 1n, 0))).toBe(
+      QxlErrorCode.BadValue,
+    );
     expect(codeOf(() => mem.addSlotPhysical(3, base + 10n, base, 0))).toBe(QxlErrorCode.BadValue);
     expect(codeOf(() => mem.addSlotPhysical(3, 0n, 0x1000n, 0))).toBe(QxlErrorCode.BadValue);
   });
@@ -123,10 +134,20 @@ describe('guest memory', () => {
 
   it('refuses slots outside their region and bad configurations', () => {
     const mem = memory();
-    expect(codeOf(() => mem.addSlot(1, { region: QxlRegion.Vram, start: 0, size: (1 << 18) + 1, generation: 0 }))).toBe(QxlErrorCode.BadValue);
-    expect(codeOf(() => mem.addSlot(1, { region: QxlRegion.Ram, start: 0, size: 1, generation: 256 }))).toBe(QxlErrorCode.BadValue);
-    expect(codeOf(() => mem.addSlot(8, { region: QxlRegion.Ram, start: 0, size: 1, generation: 0 }))).toBe(QxlErrorCode.BadMemslot);
-    expect(codeOf(() => createGuestMemory({ ramSize: 4096, vramSize: 4096, romSize: 4096, slotIdBits: 0 }))).toBe(QxlErrorCode.BadValue);
-    expect(codeOf(() => createGuestMemory({ ramSize: 4096, vramSize: 4096, romSize: 4096, numSlots: 300 }))).toBe(QxlErrorCode.BadValue);
+    expect(codeOf(() => mem.addSlot(1, { region: QxlRegion.Vram, start: 0, size: (1 << 18) + 1, generation: 0 }))).toBe(
+      QxlErrorCode.BadValue,
+    );
+    expect(codeOf(() => mem.addSlot(1, { region: QxlRegion.Ram, start: 0, size: 1, generation: 256 }))).toBe(
+      QxlErrorCode.BadValue,
+    );
+    expect(codeOf(() => mem.addSlot(8, { region: QxlRegion.Ram, start: 0, size: 1, generation: 0 }))).toBe(
+      QxlErrorCode.BadMemslot,
+    );
+    expect(codeOf(() => createGuestMemory({ ramSize: 4096, vramSize: 4096, romSize: 4096, slotIdBits: 0 }))).toBe(
+      QxlErrorCode.BadValue,
+    );
+    expect(codeOf(() => createGuestMemory({ ramSize: 4096, vramSize: 4096, romSize: 4096, numSlots: 300 }))).toBe(
+      QxlErrorCode.BadValue,
+    );
   });
 });

@@ -1,8 +1,8 @@
 // Test helpers: a guest memory with one memslot over all RAM and a bump writer that places raw
 // QXL structures in it, so tests can build good and hostile guest structures byte by byte.
 import type { QxlAsync, QxlPrimarySurface, QxlWorkerCallbacks } from '../src/device.js';
-import { type GuestMemory, QxlRegion, createGuestMemory } from '../src/guest-memory.js';
-import { type QxlParseLimits, type QxlParser, createQxlParser } from '../src/parser.js';
+import { createGuestMemory, type GuestMemory, QxlRegion } from '../src/guest-memory.js';
+import { createQxlParser, type QxlParseLimits, type QxlParser } from '../src/parser.js';
 import { QXL_DATA_CHUNK, QXL_RECT } from '../src/qxl-dev.js';
 import type { QxlMonitorsConfig, QxlRect } from '../src/records.js';
 
@@ -91,7 +91,9 @@ export interface ParserSetup {
  * Upstream test-qxl-parsing.c's setup: one memslot group, one slot, 1 id bit, 1 generation bit,
  * the slot covering all of (our) RAM with generation 0.
  */
-export function parserSetup(options: { ramSize?: number; numSurfaces?: number; limits?: Partial<QxlParseLimits> } = {}): ParserSetup {
+export function parserSetup(
+  options: { ramSize?: number; numSurfaces?: number; limits?: Partial<QxlParseLimits> } = {},
+): ParserSetup {
   const mem = createGuestMemory({
     ramSize: options.ramSize ?? 1 << 20,
     vramSize: 1 << 16,

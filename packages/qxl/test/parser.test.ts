@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { QxlErrorCode, isQxlError } from '../src/errors.js';
+import { isQxlError, QxlErrorCode } from '../src/errors.js';
 import { MAX_CHUNKS, MAX_DATA_CHUNK } from '../src/parser.js';
 import {
   QXL_BITMAP,
   QXL_BRUSH,
   QXL_CLIP,
   QXL_CLIP_RECTS,
-  QXL_COPY,
   QXL_CURSOR,
   QXL_CURSOR_CMD,
-  QXL_CURSOR_HEADER,
   QXL_DATA_CHUNK,
   QXL_DRAWABLE,
   QXL_FILL,
@@ -36,10 +34,18 @@ import {
   QxlImageType,
   QxlRopd,
   QxlSurfaceCmdType,
-  QxlSurfaceFmt,
 } from '../src/qxl-dev.js';
-import type { QxlRect } from '../src/records.js';
-import { type GuestWriter, parserSetup, pattern } from './helpers.js';
+import {
+  writeBitmapImage,
+  writeCopy,
+  writeCursorSet,
+  writeCursorShape,
+  writeDrawable,
+  writeFill,
+  writePalette,
+  writeSurfaceCmd,
+} from './builders.js';
+import { parserSetup, pattern } from './helpers.js';
 
 function errorOf(fn: () => unknown): { code: string; field: string; value: unknown } {
   try {
@@ -49,134 +55,6 @@ function errorOf(fn: () => unknown): { code: string; field: string; value: unkno
     return { code: err.code, field: err.field, value: err.value };
   }
   throw new Error('expected a QxlError');
-}
-
-// ---- builders of raw guest structures ------------------------------------------------------
-
-interface BitmapSpec {
-  width: number;
-  height: number;
-  stride?: number;
-  format?: number;
-  flags?: number;
-  data?: Uint8Array;
-  chunkSplit?: number;
-  palette?: number | null;
-  descriptorWidth?: number;
-  imageFlags?: number;
-}
-
-function writeBitmapImage(w: GuestWriter, spec: BitmapSpec): { image: number; data: Uint8Array } {
-  const format = spec.format ?? QxlBitmapFmt.ThirtyTwoBit;
-  const stride = spec.stride ?? spec.width * 4;
-  const data = spec.data ?? pattern(stride * spec.height, 7);
-  const image = w.alloc(QXL_IMAGE.SIZE);
-  w.u64(image + QXL_IMAGE_DESCRIPTOR.id, 0x1234_0000_0000n);
-  w.u8(image + QXL_IMAGE_DESCRIPTOR.type, QxlImageType.Bitmap);
-  w.u8(image + QXL_IMAGE_DESCRIPTOR.flags, spec.imageFlags ?? 0);
-  w.u32(image + QXL_IMAGE_DESCRIPTOR.width, spec.descriptorWidth ?? spec.width);
-  w.u32(image + QXL_IMAGE_DESCRIPTOR.height, spec.height);
-  const b = image + QXL_IMAGE.bitmap;
-  w.u8(b + QXL_BITMAP.format, format);
-  w.u8(b + QXL_BITMAP.flags, spec.flags ?? QxlBitmapFlag.TopDown);
-  w.u32(b + QXL_BITMAP.x, spec.width);
-  w.u32(b + QXL_BITMAP.y, spec.height);
-  w.u32(b + QXL_BITMAP.stride, stride);
-  if (spec.palette !== undefined && spec.palette !== null) w.ptr(b + QXL_BITMAP.palette, spec.palette);
-  if ((spec.flags ?? 0) & QxlBitmapFlag.Direct) {
-    const flat = w.alloc(data.byteLength);
-    w.bytes(flat, data);
-    w.ptr(b + QXL_BITMAP.data, flat);
-  } else {
-    const split = spec.chunkSplit ?? data.byteLength;
-    let prev = -1;
-    for (let pos = 0; pos < data.byteLength || pos === 0; pos += split) {
-      const c = w.chunk(data.subarray(pos, Math.min(pos + split, data.byteLength)));
-      if (prev < 0) w.ptr(b + QXL_BITMAP.data, c);
-      else w.link(prev, c);
-      prev = c;
-      if (data.byteLength === 0) break;
-    }
-  }
-  return { image, data };
-}
-
-function writePalette(w: GuestWriter, entries: number[]): number {
-  const p = w.alloc(QXL_PALETTE.SIZE + entries.length * 4);
-  w.u64(p + QXL_PALETTE.unique, 77n);
-  w.u16(p + QXL_PALETTE.numEnts, entries.length);
-  entries.forEach((e, i) => w.u32(p + QXL_PALETTE.ents + 4 * i, e));
-  return p;
-}
-
-function writeDrawable(w: GuestWriter, type: number, options: { surfaceId?: number; bbox?: QxlRect; releaseId?: bigint } = {}): number {
-  const d = w.alloc(QXL_DRAWABLE.SIZE);
-  w.u64(d + QXL_DRAWABLE.releaseInfo, options.releaseId ?? 42n);
-  w.u32(d + QXL_DRAWABLE.surfaceId, options.surfaceId ?? 0);
-  w.u8(d + QXL_DRAWABLE.effect, QxlEffect.Opaque);
-  w.u8(d + QXL_DRAWABLE.type, type);
-  w.rect(d + QXL_DRAWABLE.bbox, options.bbox ?? { top: 1, left: 2, bottom: 11, right: 22 });
-  w.u32(d + QXL_DRAWABLE.mmTime, 1234);
-  for (let i = 0; i < 3; i++) w.i32(d + QXL_DRAWABLE.surfacesDest + 4 * i, -1);
-  return d;
-}
-
-function writeCopy(w: GuestWriter, spec: BitmapSpec, srcArea?: QxlRect) {
-  const { image, data } = writeBitmapImage(w, spec);
-  const d = writeDrawable(w, QxlDrawType.Copy);
-  const u = d + QXL_DRAWABLE.u;
-  w.ptr(u + QXL_COPY.srcBitmap, image);
-  w.rect(u + QXL_COPY.srcArea, srcArea ?? { top: 0, left: 0, bottom: spec.height, right: spec.width });
-  w.u16(u + QXL_COPY.ropDescriptor, QxlRopd.OpPut);
-  return { d, image, data };
-}
-
-function writeFill(w: GuestWriter, color: number) {
-  const d = writeDrawable(w, QxlDrawType.Fill);
-  const u = d + QXL_DRAWABLE.u;
-  w.u32(u + QXL_FILL.brush + QXL_BRUSH.type, QxlBrushType.Solid);
-  w.u32(u + QXL_FILL.brush + QXL_BRUSH.color, color);
-  w.u16(u + QXL_FILL.ropDescriptor, QxlRopd.OpPut);
-  return d;
-}
-
-/** upstream init_qxl_surface: surface 123 (we allow 16 surfaces, so 12), 128x128 xRGB, stride 512. */
-function writeSurfaceCmd(w: GuestWriter, s: { width?: number; height?: number; stride?: number; format?: number; dataSize?: number } = {}) {
-  const cmd = w.alloc(QXL_SURFACE_CMD.SIZE);
-  w.u64(cmd, 9n);
-  w.u32(cmd + QXL_SURFACE_CMD.surfaceId, 12);
-  w.u8(cmd + QXL_SURFACE_CMD.type, QxlSurfaceCmdType.Create);
-  const c = cmd + QXL_SURFACE_CMD.surfaceCreate;
-  w.u32(c + QXL_SURFACE.format, s.format ?? QxlSurfaceFmt.ThirtyTwoXrgb);
-  w.u32(c + QXL_SURFACE.width, s.width ?? 128);
-  w.u32(c + QXL_SURFACE.height, s.height ?? 128);
-  w.i32(c + QXL_SURFACE.stride, s.stride ?? 512);
-  const mem = w.alloc(s.dataSize ?? 0x10000);
-  w.ptr(c + QXL_SURFACE.data, mem);
-  return { cmd, mem };
-}
-
-/** A QXLCursor whose embedded chunk holds `chunkData`. */
-function writeCursorShape(w: GuestWriter, chunkData: Uint8Array, header: { width: number; height: number; dataSize: number; type?: number }) {
-  const shape = w.alloc(QXL_CURSOR.SIZE + chunkData.byteLength);
-  w.u64(shape + QXL_CURSOR_HEADER.unique, 1n);
-  w.u16(shape + QXL_CURSOR_HEADER.type, header.type ?? QxlCursorType.Alpha);
-  w.u16(shape + QXL_CURSOR_HEADER.width, header.width);
-  w.u16(shape + QXL_CURSOR_HEADER.height, header.height);
-  w.u16(shape + QXL_CURSOR_HEADER.hotSpotX, 3);
-  w.u16(shape + QXL_CURSOR_HEADER.hotSpotY, 4);
-  w.u32(shape + QXL_CURSOR.dataSize, header.dataSize);
-  w.u32(shape + QXL_CURSOR.chunk + QXL_DATA_CHUNK.dataSize, chunkData.byteLength);
-  w.bytes(shape + QXL_CURSOR.chunk + QXL_DATA_CHUNK.data, chunkData);
-  return shape;
-}
-
-function writeCursorSet(w: GuestWriter, shape: number): number {
-  const cmd = w.alloc(QXL_CURSOR_CMD.SIZE);
-  w.u64(cmd, 5n);
-  w.u8(cmd + QXL_CURSOR_CMD.type, QxlCursorCmdType.Set);
-  w.ptr(cmd + QXL_CURSOR_CMD.setShape, shape);
-  return cmd;
 }
 
 // ---- upstream server/tests/test-qxl-parsing.c ----------------------------------------------
@@ -192,13 +70,24 @@ describe('parser: cases of upstream test-qxl-parsing.c', () => {
     const { parser, w } = parserSetup();
     const { cmd } = writeSurfaceCmd(w);
     const surface = parser.parseSurfaceCommand(w.addr(cmd));
-    expect(surface).toMatchObject({ releaseId: 9n, surfaceId: 12, type: 'create', width: 128, height: 128, stride: 512, format: 32 });
+    expect(surface).toMatchObject({
+      releaseId: 9n,
+      surfaceId: 12,
+      type: 'create',
+      width: 128,
+      height: 128,
+      stride: 512,
+      format: 32,
+    });
   });
 
   it('rejects a stride too small for the width (stride-too-small)', () => {
     const { parser, w } = parserSetup();
     const { cmd } = writeSurfaceCmd(w, { stride: 256 });
-    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(cmd)))).toMatchObject({ code: QxlErrorCode.BadStride, value: 256 });
+    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(cmd)))).toMatchObject({
+      code: QxlErrorCode.BadStride,
+      value: 256,
+    });
   });
 
   it('rejects a surface whose size overflows 32 bits (too-big-image)', () => {
@@ -209,11 +98,22 @@ describe('parser: cases of upstream test-qxl-parsing.c', () => {
 
   it('accepts a 128x128 ALPHA cursor (base-cursor-command)', () => {
     const { parser, w } = parserSetup();
-    const shape = writeCursorShape(w, new Uint8Array(128 * 128 * 4).fill(0xaa), { width: 128, height: 128, dataSize: 128 * 128 * 4 });
+    const shape = writeCursorShape(w, new Uint8Array(128 * 128 * 4).fill(0xaa), {
+      width: 128,
+      height: 128,
+      dataSize: 128 * 128 * 4,
+    });
     const cmd = parser.parseCursorCommand(w.addr(writeCursorSet(w, shape)));
     expect(cmd.type).toBe('set');
     if (cmd.type !== 'set') return;
-    expect(cmd.shape).toMatchObject({ unique: 1n, width: 128, height: 128, hotX: 3, hotY: 4, type: QxlCursorType.Alpha });
+    expect(cmd.shape).toMatchObject({
+      unique: 1n,
+      width: 128,
+      height: 128,
+      hotX: 3,
+      hotY: 4,
+      type: QxlCursorType.Alpha,
+    });
     expect(cmd.shape.data.byteLength).toBe(128 * 128 * 4);
     expect(cmd.shape.data.every((b) => b === 0xaa)).toBe(true);
   });
@@ -224,7 +124,9 @@ describe('parser: cases of upstream test-qxl-parsing.c', () => {
     const other = w.chunk(new Uint8Array(0));
     w.link(shape + QXL_CURSOR.chunk, other);
     w.ptr(other + QXL_DATA_CHUNK.nextChunk, shape + QXL_CURSOR.chunk);
-    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, shape))))).toMatchObject({ code: QxlErrorCode.ChunkLoop });
+    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, shape))))).toMatchObject({
+      code: QxlErrorCode.ChunkLoop,
+    });
   });
 
   it('stops on a circular list of 1-byte chunks (circular-small-chunks)', () => {
@@ -233,7 +135,9 @@ describe('parser: cases of upstream test-qxl-parsing.c', () => {
     const other = w.chunk(new Uint8Array([0xaa]));
     w.link(shape + QXL_CURSOR.chunk, other);
     w.ptr(other + QXL_DATA_CHUNK.nextChunk, shape + QXL_CURSOR.chunk);
-    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, shape))))).toMatchObject({ code: QxlErrorCode.ChunkLoop });
+    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, shape))))).toMatchObject({
+      code: QxlErrorCode.ChunkLoop,
+    });
   });
 });
 
@@ -263,7 +167,15 @@ describe('parser: drawables', () => {
     expect(draw.srcArea).toEqual({ top: 0, left: 0, bottom: 3, right: 5 });
     expect(draw.ropDescriptor).toBe(QxlRopd.OpPut);
     expect(draw.mask).toEqual({ flags: 0, pos: { x: 0, y: 0 }, bitmap: null });
-    expect(draw.src).toMatchObject({ kind: 'bitmap', width: 5, height: 3, stride: 24, format: QxlBitmapFmt.ThirtyTwoBit, bitmapFlags: QxlBitmapFlag.TopDown, palette: null });
+    expect(draw.src).toMatchObject({
+      kind: 'bitmap',
+      width: 5,
+      height: 3,
+      stride: 24,
+      format: QxlBitmapFmt.ThirtyTwoBit,
+      bitmapFlags: QxlBitmapFlag.TopDown,
+      palette: null,
+    });
     if (draw.src.kind !== 'bitmap') return;
     expect(draw.src.data).toEqual(data);
     // The record is a copy: scribbling over guest memory afterwards changes nothing.
@@ -277,14 +189,18 @@ describe('parser: drawables', () => {
     const { parser, w } = parserSetup();
     const { d, data } = writeCopy(w, { width: 7, height: 9, chunkSplit: 13 });
     const drawable = parser.parseDrawable(w.addr(d));
-    expect(drawable.draw.type === 'copy' && drawable.draw.src.kind === 'bitmap' && drawable.draw.src.data).toEqual(data);
+    expect(drawable.draw.type === 'copy' && drawable.draw.src.kind === 'bitmap' && drawable.draw.src.data).toEqual(
+      data,
+    );
   });
 
   it('reads a DIRECT (flat) bitmap', () => {
     const { parser, w } = parserSetup();
     const { d, data } = writeCopy(w, { width: 4, height: 4, flags: QxlBitmapFlag.Direct });
     const drawable = parser.parseDrawable(w.addr(d));
-    expect(drawable.draw.type === 'copy' && drawable.draw.src.kind === 'bitmap' && drawable.draw.src.data).toEqual(data);
+    expect(drawable.draw.type === 'copy' && drawable.draw.src.kind === 'bitmap' && drawable.draw.src.data).toEqual(
+      data,
+    );
   });
 
   it('resets self_bitmap on COPY as upstream does', () => {
@@ -300,9 +216,15 @@ describe('parser: drawables', () => {
     const { d } = writeCopy(w, { width: 8, height: 2, stride: 8, format: QxlBitmapFmt.EightBit, palette });
     const drawable = parser.parseDrawable(w.addr(d));
     const src = drawable.draw.type === 'copy' ? drawable.draw.src : null;
-    expect(src?.kind === 'bitmap' && src.palette).toEqual({ unique: 77n, entries: new Uint32Array([0, 0xff0000, 0xff00, 0xff]) });
+    expect(src?.kind === 'bitmap' && src.palette).toEqual({
+      unique: 77n,
+      entries: new Uint32Array([0, 0xff0000, 0xff00, 0xff]),
+    });
     const missing = writeCopy(w, { width: 8, height: 2, stride: 8, format: QxlBitmapFmt.EightBit, palette: null });
-    expect(errorOf(() => parser.parseDrawable(w.addr(missing.d)))).toMatchObject({ code: QxlErrorCode.BadValue, field: 'QXLBitmap.palette' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(missing.d)))).toMatchObject({
+      code: QxlErrorCode.BadValue,
+      field: 'QXLBitmap.palette',
+    });
   });
 
   it('rejects a palette whose entries leave the slot', () => {
@@ -312,14 +234,22 @@ describe('parser: drawables', () => {
     const end = mem.ram.byteLength - QXL_PALETTE.SIZE - 4;
     w.u16(end + QXL_PALETTE.numEnts, 2);
     w.ptr(image + QXL_IMAGE.bitmap + QXL_BITMAP.palette, end);
-    expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({ code: QxlErrorCode.OutOfSlot, field: 'QXLPalette.ents' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({
+      code: QxlErrorCode.OutOfSlot,
+      field: 'QXLPalette.ents',
+    });
   });
 
   it('parses a FILL with a solid brush', () => {
     const { parser, w } = parserSetup();
     const d = writeFill(w, 0x00ff8800);
     const drawable = parser.parseDrawable(w.addr(d));
-    expect(drawable.draw).toEqual({ type: 'fill', brush: { type: 'solid', color: 0x00ff8800 }, ropDescriptor: QxlRopd.OpPut, mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: null } });
+    expect(drawable.draw).toEqual({
+      type: 'fill',
+      brush: { type: 'solid', color: 0x00ff8800 },
+      ropDescriptor: QxlRopd.OpPut,
+      mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: null },
+    });
   });
 
   it('parses a FILL with a pattern brush and a 1-bit mask without palette', () => {
@@ -339,7 +269,11 @@ describe('parser: drawables', () => {
     expect(draw.type).toBe('fill');
     if (draw.type !== 'fill') return;
     expect(draw.brush).toMatchObject({ type: 'pattern', pos: { x: -3, y: 4 }, pattern: { kind: 'bitmap', width: 8 } });
-    expect(draw.mask).toMatchObject({ flags: 1, pos: { x: 2, y: 0 }, bitmap: { kind: 'bitmap', format: QxlBitmapFmt.OneBitBe, palette: null } });
+    expect(draw.mask).toMatchObject({
+      flags: 1,
+      pos: { x: 2, y: 0 },
+      bitmap: { kind: 'bitmap', format: QxlBitmapFmt.OneBitBe, palette: null },
+    });
   });
 
   it('parses clip rects', () => {
@@ -352,7 +286,9 @@ describe('parser: drawables', () => {
     const clip = w.alloc(QXL_CLIP_RECTS.SIZE + 32);
     w.u32(clip + QXL_CLIP_RECTS.numRects, 2);
     w.u32(clip + QXL_CLIP_RECTS.chunk + QXL_DATA_CHUNK.dataSize, 32);
-    rects.forEach((r, i) => w.rect(clip + QXL_CLIP_RECTS.chunk + QXL_DATA_CHUNK.data + 16 * i, r));
+    rects.forEach((r, i) => {
+      w.rect(clip + QXL_CLIP_RECTS.chunk + QXL_DATA_CHUNK.data + 16 * i, r);
+    });
     w.u32(d + QXL_DRAWABLE.clip + QXL_CLIP.type, QxlClipType.Rects);
     w.ptr(d + QXL_DRAWABLE.clip + QXL_CLIP.data, clip);
     expect(parser.parseDrawable(w.addr(d)).clip).toEqual({ type: 'rects', rects });
@@ -374,7 +310,14 @@ describe('parser: drawables', () => {
     const chunk = quic + QXL_IMAGE.quic + QXL_QUIC_DATA.chunk;
     w.u32(chunk + QXL_DATA_CHUNK.dataSize, 100);
     w.bytes(chunk + QXL_DATA_CHUNK.data, quicData);
-    expect(parser.parseImage(w.addr(quic))).toEqual({ kind: 'quic', id: 0n, flags: 0, width: 10, height: 10, data: quicData });
+    expect(parser.parseImage(w.addr(quic))).toEqual({
+      kind: 'quic',
+      id: 0n,
+      flags: 0,
+      width: 10,
+      height: 10,
+      data: quicData,
+    });
     w.u32(quic + QXL_IMAGE.quic + QXL_QUIC_DATA.dataSize, 99);
     expect(errorOf(() => parser.parseImage(w.addr(quic)))).toMatchObject({ code: QxlErrorCode.BadSize });
 
@@ -391,9 +334,14 @@ describe('parser: rejections', () => {
   it('rejects a bad generation and an address outside the slot', () => {
     const { parser, w, mem } = parserSetup();
     const d = writeFill(w, 1);
-    expect(errorOf(() => parser.parseDrawable(mem.physicalAddress(0, 1, d)))).toMatchObject({ code: QxlErrorCode.BadGeneration });
+    expect(errorOf(() => parser.parseDrawable(mem.physicalAddress(0, 1, d)))).toMatchObject({
+      code: QxlErrorCode.BadGeneration,
+    });
     const nearEnd = mem.ram.byteLength - QXL_DRAWABLE.SIZE + 1;
-    expect(errorOf(() => parser.parseDrawable(w.addr(nearEnd)))).toMatchObject({ code: QxlErrorCode.OutOfSlot, field: 'QXLDrawable' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(nearEnd)))).toMatchObject({
+      code: QxlErrorCode.OutOfSlot,
+      field: 'QXLDrawable',
+    });
   });
 
   it('rejects chunk data that runs past the slot end', () => {
@@ -422,7 +370,9 @@ describe('parser: rejections', () => {
       w.link(prev, c);
       prev = c;
     }
-    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, shape))))).toMatchObject({ code: QxlErrorCode.TooLarge });
+    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, shape))))).toMatchObject({
+      code: QxlErrorCode.TooLarge,
+    });
   });
 
   it('detects a loop that does not return to the first chunk', () => {
@@ -441,7 +391,11 @@ describe('parser: rejections', () => {
   it('rejects a bitmap stride below width * bpp', () => {
     const { parser, w } = parserSetup();
     const { d } = writeCopy(w, { width: 10, height: 2, stride: 39, data: new Uint8Array(78) });
-    expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({ code: QxlErrorCode.BadStride, field: 'QXLBitmap.stride', value: 39 });
+    expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({
+      code: QxlErrorCode.BadStride,
+      field: 'QXLBitmap.stride',
+      value: 39,
+    });
   });
 
   it('rejects height * stride beyond the chunk data, and chunk data beyond it', () => {
@@ -467,12 +421,22 @@ describe('parser: rejections', () => {
   it('rejects unknown command, draw, image, brush, clip types and bitmap formats', () => {
     const { parser, w } = parserSetup();
     const fill = writeFill(w, 0);
-    expect(errorOf(() => parser.parseCommand({ data: w.addr(fill), type: 9 }))).toMatchObject({ code: QxlErrorCode.UnknownType, value: 9 });
-    expect(errorOf(() => parser.parseCommand({ data: w.addr(fill), type: QxlCmdType.Nop }))).toMatchObject({ code: QxlErrorCode.UnknownType });
-    expect(errorOf(() => parser.parseCommand({ data: w.addr(fill), type: QxlCmdType.Draw }, 'cursor'))).toMatchObject({ code: QxlErrorCode.UnknownType });
+    expect(errorOf(() => parser.parseCommand({ data: w.addr(fill), type: 9 }))).toMatchObject({
+      code: QxlErrorCode.UnknownType,
+      value: 9,
+    });
+    expect(errorOf(() => parser.parseCommand({ data: w.addr(fill), type: QxlCmdType.Nop }))).toMatchObject({
+      code: QxlErrorCode.UnknownType,
+    });
+    expect(errorOf(() => parser.parseCommand({ data: w.addr(fill), type: QxlCmdType.Draw }, 'cursor'))).toMatchObject({
+      code: QxlErrorCode.UnknownType,
+    });
 
     const badDraw = writeDrawable(w, 15);
-    expect(errorOf(() => parser.parseDrawable(w.addr(badDraw)))).toMatchObject({ code: QxlErrorCode.UnknownType, field: 'QXLDrawable.type' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(badDraw)))).toMatchObject({
+      code: QxlErrorCode.UnknownType,
+      field: 'QXLDrawable.type',
+    });
 
     const badBrush = writeFill(w, 0);
     w.u32(badBrush + QXL_DRAWABLE.u + QXL_FILL.brush + QXL_BRUSH.type, 3);
@@ -480,56 +444,100 @@ describe('parser: rejections', () => {
 
     const badClip = writeFill(w, 0);
     w.u32(badClip + QXL_DRAWABLE.clip + QXL_CLIP.type, 2);
-    expect(errorOf(() => parser.parseDrawable(w.addr(badClip)))).toMatchObject({ code: QxlErrorCode.UnknownType, field: 'QXLClip.type' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(badClip)))).toMatchObject({
+      code: QxlErrorCode.UnknownType,
+      field: 'QXLClip.type',
+    });
 
     for (const format of [QxlBitmapFmt.Invalid, 11, 255]) {
       const { d } = writeCopy(w, { width: 2, height: 2, format, stride: 8 });
-      expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({ code: QxlErrorCode.UnknownType, field: 'QXLBitmap.format' });
+      expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({
+        code: QxlErrorCode.UnknownType,
+        field: 'QXLBitmap.format',
+      });
     }
 
     for (const type of [QxlImageType.LzRgb, QxlImageType.Jpeg, QxlImageType.FromCache, 2, 200]) {
       const { d, image } = writeCopy(w, { width: 2, height: 2 });
       w.u8(image + QXL_IMAGE_DESCRIPTOR.type, type);
-      expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({ code: QxlErrorCode.UnknownType, value: type });
+      expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({
+        code: QxlErrorCode.UnknownType,
+        value: type,
+      });
     }
   });
 
   it('rejects known draw types it does not handle yet as unsupported', () => {
     const { parser, w } = parserSetup();
-    for (const type of [QxlDrawType.Nop, QxlDrawType.Opaque, QxlDrawType.Blend, QxlDrawType.Text, QxlDrawType.Composite]) {
+    for (const type of [
+      QxlDrawType.Nop,
+      QxlDrawType.Opaque,
+      QxlDrawType.Blend,
+      QxlDrawType.Text,
+      QxlDrawType.Composite,
+    ]) {
       const d = writeDrawable(w, type);
-      expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({ code: QxlErrorCode.Unsupported, value: type });
+      expect(errorOf(() => parser.parseDrawable(w.addr(d)))).toMatchObject({
+        code: QxlErrorCode.Unsupported,
+        value: type,
+      });
     }
   });
 
   it('rejects a null source, a swapped or outside src_area, and bad surface ids', () => {
     const { parser, w } = parserSetup();
     const nullSrc = writeDrawable(w, QxlDrawType.Copy);
-    expect(errorOf(() => parser.parseDrawable(w.addr(nullSrc)))).toMatchObject({ code: QxlErrorCode.BadValue, field: 'QXLCopy.src_bitmap' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(nullSrc)))).toMatchObject({
+      code: QxlErrorCode.BadValue,
+      field: 'QXLCopy.src_bitmap',
+    });
     const swapped = writeCopy(w, { width: 4, height: 4 }, { top: 3, left: 0, bottom: 1, right: 4 });
-    expect(errorOf(() => parser.parseDrawable(w.addr(swapped.d)))).toMatchObject({ code: QxlErrorCode.BadValue, field: 'QXLCopy.src_area' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(swapped.d)))).toMatchObject({
+      code: QxlErrorCode.BadValue,
+      field: 'QXLCopy.src_area',
+    });
     const outside = writeCopy(w, { width: 4, height: 4 }, { top: 0, left: 0, bottom: 4, right: 5 });
-    expect(errorOf(() => parser.parseDrawable(w.addr(outside.d)))).toMatchObject({ code: QxlErrorCode.BadValue, field: 'QXLCopy.src_area' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(outside.d)))).toMatchObject({
+      code: QxlErrorCode.BadValue,
+      field: 'QXLCopy.src_area',
+    });
     const badSurface = writeDrawable(w, QxlDrawType.Fill, { surfaceId: 16 });
-    expect(errorOf(() => parser.parseDrawable(w.addr(badSurface)))).toMatchObject({ code: QxlErrorCode.BadValue, field: 'QXLDrawable.surface_id' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(badSurface)))).toMatchObject({
+      code: QxlErrorCode.BadValue,
+      field: 'QXLDrawable.surface_id',
+    });
     const badDest = writeFill(w, 0);
     w.i32(badDest + QXL_DRAWABLE.surfacesDest + 4, -2);
-    expect(errorOf(() => parser.parseDrawable(w.addr(badDest)))).toMatchObject({ code: QxlErrorCode.BadValue, field: 'QXLDrawable.surfaces_dest[1]' });
+    expect(errorOf(() => parser.parseDrawable(w.addr(badDest)))).toMatchObject({
+      code: QxlErrorCode.BadValue,
+      field: 'QXLDrawable.surfaces_dest[1]',
+    });
   });
 
   it('validates surface commands: format, zero size, INT32_MIN stride, memory in a slot', () => {
     const { parser, w } = parserSetup();
-    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { format: 33 }).cmd)))).toMatchObject({ code: QxlErrorCode.UnknownType });
-    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { width: 0 }).cmd)))).toMatchObject({ code: QxlErrorCode.BadSize });
-    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { stride: -0x8000_0000 }).cmd)))).toMatchObject({ code: QxlErrorCode.BadStride });
-    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { stride: -256 }).cmd)))).toMatchObject({ code: QxlErrorCode.BadStride });
+    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { format: 33 }).cmd)))).toMatchObject({
+      code: QxlErrorCode.UnknownType,
+    });
+    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { width: 0 }).cmd)))).toMatchObject({
+      code: QxlErrorCode.BadSize,
+    });
+    expect(
+      errorOf(() => parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { stride: -0x8000_0000 }).cmd))),
+    ).toMatchObject({ code: QxlErrorCode.BadStride });
+    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { stride: -256 }).cmd)))).toMatchObject({
+      code: QxlErrorCode.BadStride,
+    });
     const bottomUp = parser.parseSurfaceCommand(w.addr(writeSurfaceCmd(w, { stride: -512 }).cmd));
     expect(bottomUp.stride).toBe(-512);
     // 128 x 512 bytes do not fit in what is left of the slot.
     const { cmd } = writeSurfaceCmd(w, { dataSize: 16 });
     const near = w.mem.ram.byteLength - 100;
     w.ptr(cmd + QXL_SURFACE_CMD.surfaceCreate + QXL_SURFACE.data, near);
-    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(cmd)))).toMatchObject({ code: QxlErrorCode.OutOfSlot, field: 'QXLSurface.data' });
+    expect(errorOf(() => parser.parseSurfaceCommand(w.addr(cmd)))).toMatchObject({
+      code: QxlErrorCode.OutOfSlot,
+      field: 'QXLSurface.data',
+    });
     w.u8(cmd + QXL_SURFACE_CMD.type, 7);
     expect(errorOf(() => parser.parseSurfaceCommand(w.addr(cmd)))).toMatchObject({ code: QxlErrorCode.UnknownType });
     w.u8(cmd + QXL_SURFACE_CMD.type, QxlSurfaceCmdType.Destroy);
@@ -539,12 +547,19 @@ describe('parser: rejections', () => {
   it('rejects a cursor shape shorter than its size needs, and unknown cursor types', () => {
     const { parser, w } = parserSetup();
     const short = writeCursorShape(w, new Uint8Array(100), { width: 8, height: 8, dataSize: 256 });
-    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, short))))).toMatchObject({ code: QxlErrorCode.BadSize });
+    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, short))))).toMatchObject({
+      code: QxlErrorCode.BadSize,
+    });
     const badType = writeCursorShape(w, new Uint8Array(4), { width: 1, height: 1, dataSize: 4, type: 9 });
-    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, badType))))).toMatchObject({ code: QxlErrorCode.UnknownType });
+    expect(errorOf(() => parser.parseCursorCommand(w.addr(writeCursorSet(w, badType))))).toMatchObject({
+      code: QxlErrorCode.UnknownType,
+    });
     const cmd = w.alloc(QXL_CURSOR_CMD.SIZE);
     w.u8(cmd + QXL_CURSOR_CMD.type, 4);
-    expect(errorOf(() => parser.parseCursorCommand(w.addr(cmd)))).toMatchObject({ code: QxlErrorCode.UnknownType, field: 'QXLCursorCmd.type' });
+    expect(errorOf(() => parser.parseCursorCommand(w.addr(cmd)))).toMatchObject({
+      code: QxlErrorCode.UnknownType,
+      field: 'QXLCursorCmd.type',
+    });
   });
 
   it('cuts cursor data to data_size when the chunks hold more', () => {
@@ -591,10 +606,17 @@ describe('parser: rejections', () => {
     const m = w.alloc(QXL_MESSAGE.SIZE + 6);
     w.u64(m, 8n);
     w.bytes(m + QXL_MESSAGE.data, new TextEncoder().encode('hello\0'));
-    expect(parser.parseCommand({ data: w.addr(m), type: QxlCmdType.Message })).toEqual({ type: 'message', releaseId: 8n, text: new TextEncoder().encode('hello') });
+    expect(parser.parseCommand({ data: w.addr(m), type: QxlCmdType.Message })).toEqual({
+      type: 'message',
+      releaseId: 8n,
+      text: new TextEncoder().encode('hello'),
+    });
     const end = mem.ram.byteLength - QXL_MESSAGE.SIZE - 4;
     mem.ram.fill(0x41, end, mem.ram.byteLength);
-    expect(errorOf(() => parser.parseMessage(w.addr(end)))).toMatchObject({ code: QxlErrorCode.BadValue, field: 'QXLMessage.data' });
+    expect(errorOf(() => parser.parseMessage(w.addr(end)))).toMatchObject({
+      code: QxlErrorCode.BadValue,
+      field: 'QXLMessage.data',
+    });
   });
 
   it('parses a monitors config and rejects empty or over-limit ones', () => {

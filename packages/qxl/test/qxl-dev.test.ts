@@ -20,6 +20,7 @@ import {
   QXL_HEAD,
   QXL_IMAGE,
   QXL_IMAGE_DESCRIPTOR,
+  QXL_IO_RANGE_SIZE,
   QXL_LINE_ATTR,
   QXL_MEM_SLOT,
   QXL_MESSAGE,
@@ -45,7 +46,6 @@ import {
   QXL_UPDATE_CMD,
   QxlInterrupt,
   QxlIo,
-  QXL_IO_RANGE_SIZE,
 } from '../src/qxl-dev.js';
 
 // The expected numbers were printed by gcc from spice-protocol's spice/qxl_dev.h
@@ -153,7 +153,14 @@ describe('qxl_dev.h layouts', () => {
     expect(QXL_ROP3).toMatchObject({ brush: 24, rop3: 44, scaleMode: 45, mask: 46 });
     expect(QXL_STROKE).toMatchObject({ attr: 8, brush: 28, foreMode: 48, backMode: 50 });
     expect(QXL_TEXT).toMatchObject({ backArea: 8, foreBrush: 24, backBrush: 44, foreMode: 64, backMode: 66 });
-    expect(QXL_COMPOSITE).toMatchObject({ src: 4, srcTransform: 12, mask: 20, maskTransform: 28, srcOrigin: 36, maskOrigin: 40 });
+    expect(QXL_COMPOSITE).toMatchObject({
+      src: 4,
+      srcTransform: 12,
+      mask: 20,
+      maskTransform: 28,
+      srcOrigin: 36,
+      maskOrigin: 40,
+    });
   });
 
   it('places the image, surface, cursor and chunk fields where qxl_dev.h puts them', () => {
@@ -164,7 +171,14 @@ describe('qxl_dev.h layouts', () => {
     expect(QXL_SURFACE_CMD).toMatchObject({ type: 12, flags: 13, surfaceCreate: 17 });
     expect(QXL_SURFACE.data).toBe(16);
     expect(QXL_SURFACE_CREATE.mem).toBe(32);
-    expect(QXL_CURSOR_CMD).toMatchObject({ position: 9, setVisible: 13, setShape: 14, trailLength: 9, trailFrequency: 11, deviceData: 22 });
+    expect(QXL_CURSOR_CMD).toMatchObject({
+      position: 9,
+      setVisible: 13,
+      setShape: 14,
+      trailLength: 9,
+      trailFrequency: 11,
+      deviceData: 22,
+    });
     expect(QXL_CURSOR).toMatchObject({ dataSize: 18, chunk: 22 });
     expect(QXL_CURSOR_HEADER).toMatchObject({ hotSpotX: 14, hotSpotY: 16 });
     expect(QXL_DATA_CHUNK.data).toBe(20);

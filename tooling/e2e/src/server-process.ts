@@ -54,7 +54,10 @@ export interface ServerProcess {
 
 const DEFAULT_START_TIMEOUT_MS = 15_000;
 const DEFAULT_KILL_AFTER_MS = 5_000;
-const PORT_POLL_MS = 50;
+const PORT_POLL_MS = 100;
+/** The log line usually comes first; probing the port only later keeps a needless connection
+ * (which the server logs as a failed link) out of the logs. */
+const PORT_PROBE_DELAY_MS = 1_000;
 /** Output kept in memory; older output stays in the log file. */
 const MAX_LOG_CHARS = 8 * 1024 * 1024;
 
@@ -204,6 +207,7 @@ export async function startServer(options: ServerProcessOptions = {}): Promise<S
 
 /** Polls until `host:port` accepts a TCP connection (true) or `gaveUp()` (false). */
 async function waitForPort(host: string, port: number, gaveUp: () => boolean): Promise<boolean> {
+  await new Promise((r) => setTimeout(r, PORT_PROBE_DELAY_MS));
   while (!gaveUp()) {
     if (await canConnect(host, port)) return true;
     await new Promise((r) => setTimeout(r, PORT_POLL_MS));

@@ -83,7 +83,9 @@ export class DemoGuest {
 
   /** Resolves when every change made so far has been pushed to the device. */
   async settle(): Promise<void> {
-    while (this.flushing || this.flushQueued) await (this.flushing ?? new Promise((r) => setImmediate(r)));
+    while (this.flushing || this.flushQueued) {
+      await (this.flushing ?? new Promise<void>((resolve) => setImmediate(resolve)));
+    }
   }
 
   private requestFlush(): void {
@@ -101,25 +103,30 @@ export class DemoGuest {
       this.flushAgain = true;
       return this.flushing;
     }
-    this.flushing = (async () => {
-      try {
-        do {
-          this.flushAgain = false;
-          this.counters.flushes += 1;
-          for (const rect of this.scene.takeDamage()) await this.drawRect(rect);
-          const move = this.scene.takeCursorMove();
-          if (move) {
-            this.counters.cursorMoves += 1;
-            await this.driver.cursorMove(move.x, move.y);
-          }
-        } while (this.flushAgain && !this.stopped);
-      } catch (error) {
-        this.init.logger.error({ err: error }, 'demo guest failed to draw');
-      } finally {
-        this.flushing = null;
-      }
-    })();
-    return this.flushing;
+    // Cleared in a .finally() so that it happens after the assignment below, even when the body
+    // has nothing to await and completes at once.
+    const running: Promise<void> = this.pushChanges().finally(() => {
+      if (this.flushing === running) this.flushing = null;
+    });
+    this.flushing = running;
+    return running;
+  }
+
+  private async pushChanges(): Promise<void> {
+    try {
+      do {
+        this.flushAgain = false;
+        this.counters.flushes += 1;
+        for (const rect of this.scene.takeDamage()) await this.drawRect(rect);
+        const move = this.scene.takeCursorMove();
+        if (move) {
+          this.counters.cursorMoves += 1;
+          await this.driver.cursorMove(move.x, move.y);
+        }
+      } while (this.flushAgain && !this.stopped);
+    } catch (error) {
+      this.init.logger.error({ err: error }, 'demo guest failed to draw');
+    }
   }
 
   private async drawRect(rect: Rect): Promise<void> {

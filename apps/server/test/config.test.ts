@@ -1,0 +1,32 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, parseConfig } from '../src/config.js';
+
+describe('command line', () => {
+  it('defaults to the demo guest on 127.0.0.1:5900 without a password', () => {
+    const config = parseConfig([], {}, false);
+    expect(config).toEqual({ ...DEFAULT_CONFIG, logFormat: 'json' });
+  });
+
+  it('accepts a leading "--" as pnpm start passes it', () => {
+    const config = parseConfig(['--', '--port', '5901', '--password', 'pw'], {}, true);
+    expect(config.port).toBe(5901);
+    expect(config.password).toBe('pw');
+    expect(config.logFormat).toBe('pretty');
+  });
+
+  it('reads the password from a file or the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spice-ts-cfg-'));
+    const file = join(dir, 'pw');
+    writeFileSync(file, 'from-file\nignored\n');
+    expect(parseConfig(['--password-file', file], {}).password).toBe('from-file');
+    expect(parseConfig([], { SPICE_TS_PASSWORD: 'from-env' }).password).toBe('from-env');
+  });
+
+  it('rejects out-of-range numbers and unknown choices with a clear message', () => {
+    expect(() => parseConfig(['--port', '70000'], {})).toThrow(/--port must be an integer from 0 to 65535/);
+    expect(() => parseConfig(['--clients', 'many'], {})).toThrow(/Allowed choices are replace, share, refuse/);
+  });
+});
