@@ -4,14 +4,46 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const PACKAGES = {
-  protocol: { deps: [], node: false, desc: 'SPICE wire protocol: constants, link structures, data headers and message codecs' },
-  codecs: { deps: ['protocol'], node: true, desc: 'SPICE image codecs (bitmap today; QUIC, LZ, GLZ, LZ4, JPEG to come)' },
-  loop: { deps: [], node: true, desc: 'Event-loop core: one-shot timers, socket writers with back-pressure, loop statistics' },
-  canvas: { deps: ['protocol', 'codecs'], node: false, desc: 'Software renderer of SPICE draw operations on 32-bit surfaces' },
-  channel: { deps: ['protocol', 'loop'], node: true, desc: 'RedChannel / RedChannelClient / RedClient: the SPICE channel framework and SDK' },
-  qxl: { deps: ['protocol', 'loop'], node: true, desc: 'QXL device model: guest memory, memslots, rings, validating parser, guest driver API' },
-  display: { deps: ['protocol', 'codecs', 'loop', 'canvas', 'channel', 'qxl'], node: true, desc: 'Display and cursor channels: surfaces, drawables, per-client pipes, the display worker' },
-  server: { deps: ['protocol', 'codecs', 'loop', 'canvas', 'channel', 'qxl', 'display'], node: true, desc: 'The SPICE server core: listeners, link and auth, sessions, main and inputs channels' },
+  protocol: {
+    deps: [],
+    node: false,
+    desc: 'SPICE wire protocol: constants, link structures, data headers and message codecs',
+  },
+  codecs: {
+    deps: ['protocol'],
+    node: true,
+    desc: 'SPICE image codecs (bitmap today; QUIC, LZ, GLZ, LZ4, JPEG to come)',
+  },
+  loop: {
+    deps: [],
+    node: true,
+    desc: 'Event-loop core: one-shot timers, socket writers with back-pressure, loop statistics',
+  },
+  canvas: {
+    deps: ['protocol', 'codecs'],
+    node: false,
+    desc: 'Software renderer of SPICE draw operations on 32-bit surfaces',
+  },
+  channel: {
+    deps: ['protocol', 'loop'],
+    node: true,
+    desc: 'RedChannel / RedChannelClient / RedClient: the SPICE channel framework and SDK',
+  },
+  qxl: {
+    deps: ['protocol', 'loop'],
+    node: true,
+    desc: 'QXL device model: guest memory, memslots, rings, validating parser, guest driver API',
+  },
+  display: {
+    deps: ['protocol', 'codecs', 'loop', 'canvas', 'channel', 'qxl'],
+    node: true,
+    desc: 'Display and cursor channels: surfaces, drawables, per-client pipes, the display worker',
+  },
+  server: {
+    deps: ['protocol', 'codecs', 'loop', 'canvas', 'channel', 'qxl', 'display'],
+    node: true,
+    desc: 'The SPICE server core: listeners, link and auth, sessions, main and inputs channels',
+  },
 };
 
 const write = (path, text) => {
@@ -71,6 +103,12 @@ for (const [name, spec] of Object.entries(PACKAGES)) {
       `${JSON.stringify({ extends: '@spice-ts/config/tsconfig.node.json', include: ['src', 'test', 'bench'] }, null, 2)}\n`,
     );
   }
-  write(join(dir, 'tsup.config.ts'), "import { packageBuild } from '@spice-ts/config/tsup';\n\nexport default packageBuild();\n");
-  write(join(dir, 'vitest.config.ts'), "import { packageTests } from '@spice-ts/config/vitest';\n\nexport default packageTests();\n");
+  write(
+    join(dir, 'tsup.config.ts'),
+    "import { packageBuild } from '@spice-ts/config/tsup';\n\nexport default packageBuild();\n",
+  );
+  write(
+    join(dir, 'vitest.config.ts'),
+    "import { packageTests } from '@spice-ts/config/vitest';\n\nexport default packageTests();\n",
+  );
 }

@@ -20,6 +20,9 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
-const child = spawn(process.execPath, [join(root, 'apps/server/dist/main.js'), ...args], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, [join(root, 'apps/server/dist/main.js'), ...args], {
+  cwd: root,
+  stdio: 'inherit',
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

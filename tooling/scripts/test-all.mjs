@@ -4,6 +4,7 @@
 //   install-peers  bash tooling/scripts/install-peers.sh   (Debian packages of the real clients)
 //   build          pnpm exec turbo run build
 //   check-layers   node tooling/scripts/check-layers.mjs
+//   lint           pnpm exec biome check .   (format and lint)
 //   typecheck      pnpm exec turbo run typecheck
 //   test           pnpm exec turbo run test --concurrency=1 --env-mode=loose (each package's
 //                  vitest writes a JSON report into .test-results/vitest/ via SPICE_TS_RESULTS)
@@ -31,6 +32,7 @@ const STEPS = [
   { name: 'install-peers', cmd: 'bash', args: [join('tooling', 'scripts', 'install-peers.sh')] },
   { name: 'build', cmd: 'pnpm', args: [...TURBO, 'build', ...TURBO_FLAGS] },
   { name: 'check-layers', cmd: process.execPath, args: [join('tooling', 'scripts', 'check-layers.mjs')] },
+  { name: 'lint', cmd: 'pnpm', args: ['exec', 'biome', 'check', '.'] },
   { name: 'typecheck', cmd: 'pnpm', args: [...TURBO, 'typecheck', ...TURBO_FLAGS] },
   {
     name: 'test',

@@ -1,8 +1,8 @@
 import type { Logger } from '@spice-ts/channel';
 import { DisplayWorker } from '@spice-ts/display';
-import { type LoopStats, createLoopStats } from '@spice-ts/loop';
-import { type QxlDevice, createQxlDevice } from '@spice-ts/qxl';
-import { type SpiceServer, createSpiceServer } from '@spice-ts/server';
+import { createLoopStats, type LoopStats } from '@spice-ts/loop';
+import { createQxlDevice, type QxlDevice } from '@spice-ts/qxl';
+import { createSpiceServer, type SpiceServer } from '@spice-ts/server';
 import type { AppConfig } from './config.js';
 import { DemoGuest } from './demo/demo-guest.js';
 

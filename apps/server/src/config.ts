@@ -37,7 +37,8 @@ export const DEFAULT_CONFIG: AppConfig = {
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
   return n;
 };
 
@@ -45,22 +46,66 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
 export function createCommand(): Command {
   return new Command('spice-ts')
     .description('A SPICE remote-display server. Without other sources it serves the built-in demo guest.')
-    .addOption(new Option('-p, --port <port>', 'TCP port to listen on').default(DEFAULT_CONFIG.port).argParser(integer('--port', 0, 65535)))
+    .addOption(
+      new Option('-p, --port <port>', 'TCP port to listen on')
+        .default(DEFAULT_CONFIG.port)
+        .argParser(integer('--port', 0, 65535)),
+    )
     .addOption(new Option('-a, --addr <address>', 'address to listen on').default(DEFAULT_CONFIG.host))
-    .addOption(new Option('--password <password>', 'ticket password clients must give (visible in ps; prefer --password-file or SPICE_TS_PASSWORD)').env('SPICE_TS_PASSWORD'))
+    .addOption(
+      new Option(
+        '--password <password>',
+        'ticket password clients must give (visible in ps; prefer --password-file or SPICE_TS_PASSWORD)',
+      ).env('SPICE_TS_PASSWORD'),
+    )
     .addOption(new Option('--password-file <path>', 'read the ticket password from the first line of a file'))
-    .addOption(new Option('--password-lifetime <seconds>', 'password expires this many seconds after start (0: never)').default(0).argParser(integer('--password-lifetime', 0, 10 * 365 * 86400)))
+    .addOption(
+      new Option('--password-lifetime <seconds>', 'password expires this many seconds after start (0: never)')
+        .default(0)
+        .argParser(integer('--password-lifetime', 0, 10 * 365 * 86400)),
+    )
     .addOption(new Option('--disable-ticketing', 'allow clients without a password on a non-loopback address'))
-    .addOption(new Option('--clients <policy>', 'what a second viewer does').choices(['replace', 'share', 'refuse']).default(DEFAULT_CONFIG.clients))
+    .addOption(
+      new Option('--clients <policy>', 'what a second viewer does')
+        .choices(['replace', 'share', 'refuse'])
+        .default(DEFAULT_CONFIG.clients),
+    )
     .addOption(new Option('--name <name>', 'session name shown by clients').default(DEFAULT_CONFIG.name))
-    .addOption(new Option('--link-timeout <ms>', 'drop clients that do not finish the link phase in time').default(DEFAULT_CONFIG.linkTimeoutMs).argParser(integer('--link-timeout', 100, 3_600_000)))
+    .addOption(
+      new Option('--link-timeout <ms>', 'drop clients that do not finish the link phase in time')
+        .default(DEFAULT_CONFIG.linkTimeoutMs)
+        .argParser(integer('--link-timeout', 100, 3_600_000)),
+    )
     .addOption(new Option('--no-net-test', 'skip the bandwidth test on the main channel'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
-    .addOption(new Option('--log-format <format>', 'pretty for people, json for machines (default: pretty on a terminal, else json)').choices(['pretty', 'json']))
-    .addOption(new Option('--demo-width <pixels>', 'width of the demo guest screen').default(DEFAULT_CONFIG.demo.width).argParser(integer('--demo-width', 320, 4096)))
-    .addOption(new Option('--demo-height <pixels>', 'height of the demo guest screen').default(DEFAULT_CONFIG.demo.height).argParser(integer('--demo-height', 200, 4096)))
-    .addOption(new Option('--demo-fps <n>', 'how often the demo guest updates its clock and animation').default(DEFAULT_CONFIG.demo.fps).argParser(integer('--demo-fps', 1, 60)))
-    .addOption(new Option('--no-demo-animation', 'keep the demo guest still (no clock, no animation): useful for screenshots'))
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .default('info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'pretty for people, json for machines (default: pretty on a terminal, else json)',
+      ).choices(['pretty', 'json']),
+    )
+    .addOption(
+      new Option('--demo-width <pixels>', 'width of the demo guest screen')
+        .default(DEFAULT_CONFIG.demo.width)
+        .argParser(integer('--demo-width', 320, 4096)),
+    )
+    .addOption(
+      new Option('--demo-height <pixels>', 'height of the demo guest screen')
+        .default(DEFAULT_CONFIG.demo.height)
+        .argParser(integer('--demo-height', 200, 4096)),
+    )
+    .addOption(
+      new Option('--demo-fps <n>', 'how often the demo guest updates its clock and animation')
+        .default(DEFAULT_CONFIG.demo.fps)
+        .argParser(integer('--demo-fps', 1, 60)),
+    )
+    .addOption(
+      new Option('--no-demo-animation', 'keep the demo guest still (no clock, no animation): useful for screenshots'),
+    )
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -69,7 +114,11 @@ export function createCommand(): Command {
 }
 
 /** Parses argv (without the node and script entries) into a validated AppConfig. */
-export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): AppConfig {
+export function parseConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  isTty = Boolean(process.stdout.isTTY),
+): AppConfig {
   // `pnpm start -- --port 5901` passes a leading "--" through; it is not an option terminator here.
   const args = argv[0] === '--' ? argv.slice(1) : [...argv];
   const command = createCommand().exitOverride();

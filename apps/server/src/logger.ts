@@ -9,7 +9,10 @@ export function createLogger(level: string, format: LogFormat): Logger & { flush
     return pino({
       level,
       redact,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
     });
   }
   return pino({ level, redact });

@@ -18,7 +18,10 @@ async function main(): Promise<number> {
   try {
     app = await startApp(config, logger);
   } catch (error) {
-    logger.error({ code: (error as { code?: string }).code, reason: (error as Error).message }, 'spice-ts could not start');
+    logger.error(
+      { code: (error as { code?: string }).code, reason: (error as Error).message },
+      'spice-ts could not start',
+    );
     logger.flush();
     process.stderr.write(`spice-ts: ${(error as Error).message}\n`);
     return 1;

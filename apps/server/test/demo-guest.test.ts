@@ -7,7 +7,15 @@ import { DemoGuest } from '../src/demo/demo-guest.js';
 async function setup() {
   const device = createQxlDevice();
   const worker = new DisplayWorker({ device });
-  const guest = new DemoGuest({ device, width: 640, height: 480, fps: 20, animate: false, logger: silentLogger, now: () => 0 });
+  const guest = new DemoGuest({
+    device,
+    width: 640,
+    height: 480,
+    fps: 20,
+    animate: false,
+    logger: silentLogger,
+    now: () => 0,
+  });
   await guest.start();
   await guest.settle();
   await worker.whenIdle();
@@ -23,7 +31,8 @@ describe('demo guest', () => {
     const fb = guest.scene.framebuffer;
     expect([server.width, server.height]).toEqual([640, 480]);
     let differing = 0;
-    for (let i = 0; i < fb.words.length; i++) if ((fb.words[i]! & 0xffffff) !== (server.words[i]! & 0xffffff)) differing++;
+    for (let i = 0; i < fb.words.length; i++)
+      if ((fb.words[i]! & 0xffffff) !== (server.words[i]! & 0xffffff)) differing++;
     expect(differing).toBe(0);
     guest.stop();
   });
@@ -45,7 +54,8 @@ describe('demo guest', () => {
     const server = frameOf(worker);
     const fb = guest.scene.framebuffer;
     let differing = 0;
-    for (let i = 0; i < fb.words.length; i++) if ((fb.words[i]! & 0xffffff) !== (server.words[i]! & 0xffffff)) differing++;
+    for (let i = 0; i < fb.words.length; i++)
+      if ((fb.words[i]! & 0xffffff) !== (server.words[i]! & 0xffffff)) differing++;
     expect(differing).toBe(0);
     guest.stop();
   });

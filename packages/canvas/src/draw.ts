@@ -1,4 +1,4 @@
-import { bitmapToXrgb, type BitmapSource } from '@spice-ts/codecs';
+import { type BitmapSource, bitmapToXrgb } from '@spice-ts/codecs';
 import { type Clip, type Rect, Ropd } from '@spice-ts/protocol';
 import { UnsupportedOperationError } from './errors.js';
 import { clipRects } from './rect.js';
@@ -7,8 +7,15 @@ import type { CanvasSurface } from './surface.js';
 const XRGB_OPAQUE = 0xff000000;
 
 /** FILL with a solid colour and ROP put. */
-export function drawSolidFill(surface: CanvasSurface, box: Rect, clip: Clip, color: number, ropDescriptor: number = Ropd.OpPut): void {
-  if (ropDescriptor !== Ropd.OpPut) throw new UnsupportedOperationError(`fill rop descriptor 0x${ropDescriptor.toString(16)}`);
+export function drawSolidFill(
+  surface: CanvasSurface,
+  box: Rect,
+  clip: Clip,
+  color: number,
+  ropDescriptor: number = Ropd.OpPut,
+): void {
+  if (ropDescriptor !== Ropd.OpPut)
+    throw new UnsupportedOperationError(`fill rop descriptor 0x${ropDescriptor.toString(16)}`);
   const value = (color | XRGB_OPAQUE) >>> 0;
   const words = surface.words;
   const w = surface.width;
@@ -29,7 +36,8 @@ export function drawCopyBitmap(
   srcArea: Rect,
   ropDescriptor: number = Ropd.OpPut,
 ): void {
-  if (ropDescriptor !== Ropd.OpPut) throw new UnsupportedOperationError(`copy rop descriptor 0x${ropDescriptor.toString(16)}`);
+  if (ropDescriptor !== Ropd.OpPut)
+    throw new UnsupportedOperationError(`copy rop descriptor 0x${ropDescriptor.toString(16)}`);
   const src = bitmapToXrgb(source);
   const srcWords = new Uint32Array(src.data.buffer, src.data.byteOffset, src.width * src.height);
   const dst = surface.words;

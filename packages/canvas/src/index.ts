@@ -3,7 +3,8 @@
  * This version renders solid FILL and bitmap COPY with ROP put; the other operations, ROPs, masks
  * and brushes raise UnsupportedOperationError until they are written.
  */
+
+export * from './draw.js';
 export * from './errors.js';
 export * from './rect.js';
 export * from './surface.js';
-export * from './draw.js';

@@ -15,11 +15,22 @@ export interface CanvasSurface {
   readonly words: Uint32Array;
 }
 
-export function createCanvasSurface(width: number, height: number, format: number = SurfaceFmt.X8r8g8b8): CanvasSurface {
+export function createCanvasSurface(
+  width: number,
+  height: number,
+  format: number = SurfaceFmt.X8r8g8b8,
+): CanvasSurface {
   if (format !== SurfaceFmt.X8r8g8b8 && format !== SurfaceFmt.A8r8g8b8) {
     throw new UnsupportedOperationError(`surface format ${format}`);
   }
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > MAX_SURFACE_SIDE || height > MAX_SURFACE_SIDE) {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > MAX_SURFACE_SIDE ||
+    height > MAX_SURFACE_SIDE
+  ) {
     throw new BadArgumentError(`surface size ${width}x${height} outside 1..${MAX_SURFACE_SIDE}`);
   }
   const pixels = new Uint8Array(width * height * 4);
@@ -27,7 +38,10 @@ export function createCanvasSurface(width: number, height: number, format: numbe
 }
 
 /** A packed copy of a rectangle of the surface (stride = width × 4). */
-export function readArea(surface: CanvasSurface, area: { top: number; left: number; bottom: number; right: number }): Uint8Array {
+export function readArea(
+  surface: CanvasSurface,
+  area: { top: number; left: number; bottom: number; right: number },
+): Uint8Array {
   const w = area.right - area.left;
   const h = area.bottom - area.top;
   if (w < 0 || h < 0 || area.left < 0 || area.top < 0 || area.right > surface.width || area.bottom > surface.height) {

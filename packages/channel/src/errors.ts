@@ -19,7 +19,10 @@ export class ChannelError extends Error {
 export class MessageTooLargeError extends ChannelError {
   override name = 'MessageTooLargeError';
   constructor(channel: string, type: number, size: number, limit: number) {
-    super(ChannelErrorCode.MessageTooLarge, `${channel}: message type ${type} of ${size} bytes exceeds the ${limit}-byte limit`);
+    super(
+      ChannelErrorCode.MessageTooLarge,
+      `${channel}: message type ${type} of ${size} bytes exceeds the ${limit}-byte limit`,
+    );
   }
 }
 

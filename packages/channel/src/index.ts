@@ -6,8 +6,8 @@
  */
 export * from './errors.js';
 export * from './logger.js';
-export * from './pipe-item.js';
 export * from './message-assembler.js';
+export * from './pipe-item.js';
 export * from './red-channel.js';
 export * from './red-channel-client.js';
 export * from './red-client.js';

@@ -1,4 +1,4 @@
-import { FULL_HEADER_SIZE, MINI_HEADER_SIZE, decodeDataHeader } from '@spice-ts/protocol';
+import { decodeDataHeader, FULL_HEADER_SIZE, MINI_HEADER_SIZE } from '@spice-ts/protocol';
 
 export interface IncomingMessage {
   type: number;

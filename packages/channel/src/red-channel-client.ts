@@ -1,15 +1,15 @@
 import type { Duplex } from 'node:stream';
-import { type SocketWriter, type Timer, createSocketWriter, createTimer } from '@spice-ts/loop';
+import { createSocketWriter, createTimer, type SocketWriter, type Timer } from '@spice-ts/loop';
 import {
   BaseMsgc,
-  CommonCap,
-  type ProtocolError,
   base,
+  CommonCap,
   encodeFullHeader,
   encodeMiniHeader,
   isProtocolError,
+  type ProtocolError,
 } from '@spice-ts/protocol';
-import { MessageTooLargeError, UnexpectedMessageError, isChannelError } from './errors.js';
+import { isChannelError, MessageTooLargeError, UnexpectedMessageError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type IncomingMessage, MessageAssembler } from './message-assembler.js';
 import type { OutgoingMessage, PipeItem } from './pipe-item.js';
@@ -310,7 +310,10 @@ export class RedChannelClient {
       const id = ++this.pingId;
       const sentAt = now();
       this.pendingPing = { id, sentAt };
-      this.pipeAdd({ kind: 'ping', marshal: () => ({ type: base.ping.type, body: base.ping.encode({ id, timestamp: sentAt }) }) });
+      this.pipeAdd({
+        kind: 'ping',
+        marshal: () => ({ type: base.ping.type, body: base.ping.encode({ id, timestamp: sentAt }) }),
+      });
     }
     this.pingTimer?.start(intervalMs);
   }

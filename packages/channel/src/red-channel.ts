@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
-import type { CapabilitySet } from '@spice-ts/protocol';
 import type { LoopStats } from '@spice-ts/loop';
+import type { CapabilitySet } from '@spice-ts/protocol';
 import { type Logger, silentLogger } from './logger.js';
 import type { IncomingMessage } from './message-assembler.js';
 import type { PipeItem } from './pipe-item.js';

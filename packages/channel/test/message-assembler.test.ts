@@ -14,7 +14,10 @@ function stream(mini: boolean): { bytes: Uint8Array; expected: Array<{ type: num
   const parts: Uint8Array[] = [];
   let serial = 0n;
   for (const m of expected) {
-    parts.push(mini ? encodeMiniHeader(m.type, m.body.length) : encodeFullHeader(++serial, m.type, m.body.length), Uint8Array.from(m.body));
+    parts.push(
+      mini ? encodeMiniHeader(m.type, m.body.length) : encodeFullHeader(++serial, m.type, m.body.length),
+      Uint8Array.from(m.body),
+    );
   }
   return { bytes: Buffer.concat(parts), expected };
 }

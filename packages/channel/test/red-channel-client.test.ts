@@ -1,5 +1,5 @@
-import { type AddressInfo, type Socket, createServer, connect } from 'node:net';
-import { BaseMsg, CapabilitySet, CommonCap, base, decodeDataHeader, encodeMiniHeader } from '@spice-ts/protocol';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { BaseMsg, base, CapabilitySet, CommonCap, decodeDataHeader, encodeMiniHeader } from '@spice-ts/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedChannel, type RedChannelClient, RedClient, UnexpectedMessageError } from '../src/index.js';
 
@@ -60,7 +60,10 @@ async function setup(handleAcks: boolean) {
     },
   });
   const client = new RedClient(1);
-  const rcc = channel.connectClient(client, server, { common: CapabilitySet.of(CommonCap.MiniHeader), channel: new CapabilitySet() });
+  const rcc = channel.connectClient(client, server, {
+    common: CapabilitySet.of(CommonCap.MiniHeader),
+    channel: new CapabilitySet(),
+  });
   return { rcc, peer, received, channel, client };
 }
 
@@ -113,7 +116,13 @@ describe('RedChannelClient', () => {
     let dropped = 0;
     rcc.onDisconnect(() => {});
     // Block the pipe behind a never-sent item by closing right after queueing.
-    rcc.pipeAdd({ kind: 'x', marshal: () => [], done: (sent) => { if (!sent) dropped++; } });
+    rcc.pipeAdd({
+      kind: 'x',
+      marshal: () => [],
+      done: (sent) => {
+        if (!sent) dropped++;
+      },
+    });
     peer.write(encodeMiniHeader(77, 0));
     await new Promise<void>((r) => rcc.onDisconnect(() => r()));
     expect(rcc.isClosed).toBe(true);
@@ -143,5 +152,32 @@ describe('RedChannelClient', () => {
     p1.destroy();
     await new Promise<void>((r) => inputsRcc.onDisconnect(() => r()));
     expect(client.isDestroyed).toBe(true);
+  });
+});
+
+describe('RedChannelClient with a client that lacks MINI_HEADER', () => {
+  it('sends 18-byte full headers with serials counting from 1 and reads full-header messages', async () => {
+    const [server, peer] = await socketPair();
+    open.push(server, peer);
+    const received: number[] = [];
+    const channel = new RedChannel({ type: 3, id: 0, handler: { handleMessage: (_r, m) => received.push(m.type) } });
+    const rcc = channel.connectClient(new RedClient(2), server, {
+      common: new CapabilitySet(),
+      channel: new CapabilitySet(),
+    });
+    expect(rcc.miniHeader).toBe(false);
+    let buf = Buffer.alloc(0);
+    peer.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+    });
+    rcc.send({ type: 101, body: [Uint8Array.of(1, 2)] });
+    rcc.send({ type: 111, body: [] });
+    while (buf.length < 18 + 2 + 18) await new Promise((r) => setTimeout(r, 10));
+    expect(decodeDataHeader(buf, false)).toEqual({ serial: 1n, type: 101, size: 2, subList: 0 });
+    expect(decodeDataHeader(buf.subarray(20), false)).toEqual({ serial: 2n, type: 111, size: 0, subList: 0 });
+    const { encodeFullHeader } = await import('@spice-ts/protocol');
+    peer.write(Buffer.concat([encodeFullHeader(1n, 101, 4), Buffer.from([0, 0, 0, 0])]));
+    while (received.length < 1) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toEqual([101]);
   });
 });

@@ -1,4 +1,4 @@
-import { BitmapFlags, BitmapFmt, ImageType, type SpiceImage, bitmapFormatBits } from '@spice-ts/protocol';
+import { BitmapFlags, BitmapFmt, bitmapFormatBits, ImageType, type SpiceImage } from '@spice-ts/protocol';
 import { BadImageError, UnsupportedFormatError } from './errors.js';
 
 /** Pixels in the server's surface format: 32 bits a pixel, B,G,R,X in memory, rows top-down. */
@@ -27,12 +27,20 @@ export function encodeBitmapImage(pixels: XrgbPixels, options: BitmapImageOption
   const format = options.format ?? BitmapFmt.Bit32;
   const minStride = Math.ceil((pixels.width * bitmapFormatBits(format)) / 8);
   if (pixels.width < 1 || pixels.height < 1) throw new BadImageError(`empty image ${pixels.width}x${pixels.height}`);
-  if (pixels.stride < minStride) throw new BadImageError(`stride ${pixels.stride} < ${minStride} for width ${pixels.width}`);
+  if (pixels.stride < minStride)
+    throw new BadImageError(`stride ${pixels.stride} < ${minStride} for width ${pixels.width}`);
   const size = pixels.stride * pixels.height;
-  if (pixels.data.byteLength < size) throw new BadImageError(`${pixels.data.byteLength} bytes < stride × height = ${size}`);
+  if (pixels.data.byteLength < size)
+    throw new BadImageError(`${pixels.data.byteLength} bytes < stride × height = ${size}`);
   return {
     kind: 'bitmap',
-    descriptor: { id: options.id, type: ImageType.Bitmap, flags: options.flags ?? 0, width: pixels.width, height: pixels.height },
+    descriptor: {
+      id: options.id,
+      type: ImageType.Bitmap,
+      flags: options.flags ?? 0,
+      width: pixels.width,
+      height: pixels.height,
+    },
     bitmap: {
       format,
       flags: BitmapFlags.TopDown,
@@ -65,7 +73,8 @@ export function bitmapToXrgb(src: BitmapSource): XrgbPixels {
   const { width, height, stride, data } = src;
   const bits = bitmapFormatBits(src.format);
   if (width < 1 || height < 1) throw new BadImageError(`empty bitmap ${width}x${height}`);
-  if (stride < Math.ceil((width * bits) / 8)) throw new BadImageError(`bitmap stride ${stride} too small for width ${width}`);
+  if (stride < Math.ceil((width * bits) / 8))
+    throw new BadImageError(`bitmap stride ${stride} too small for width ${width}`);
   if (data.byteLength < stride * height) throw new BadImageError(`bitmap data ${data.byteLength} < ${stride * height}`);
   const indexed = src.format >= BitmapFmt.Bit1Le && src.format <= BitmapFmt.Bit8;
   const palette = src.palette ?? null;

@@ -3,5 +3,6 @@
  * "compression off" path every client decodes) and conversion of every uncompressed bitmap format
  * to 32-bit pixels. QUIC, LZ, GLZ, LZ4, JPEG and zlib-GLZ join here as they are written.
  */
-export * from './errors.js';
+
 export * from './bitmap.js';
+export * from './errors.js';

@@ -52,7 +52,9 @@ export class CursorState {
       case 'move':
         this.position = command.pos;
         this.visible = true;
-        return serverMouse ? { type: cursor.cursorMove.type, body: cursor.cursorMove.encode({ position: this.position }) } : null;
+        return serverMouse
+          ? { type: cursor.cursorMove.type, body: cursor.cursorMove.encode({ position: this.position }) }
+          : null;
       case 'hide':
         this.visible = false;
         return { type: cursor.cursorHide.type, body: [] };
@@ -62,4 +64,3 @@ export class CursorState {
     }
   }
 }
-

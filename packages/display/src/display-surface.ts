@@ -8,6 +8,12 @@ export interface DisplaySurface {
   readonly canvas: CanvasSurface;
 }
 
-export function createDisplaySurface(id: number, width: number, height: number, format: number, primary: boolean): DisplaySurface {
+export function createDisplaySurface(
+  id: number,
+  width: number,
+  height: number,
+  format: number,
+  primary: boolean,
+): DisplaySurface {
   return { id, primary, format, canvas: createCanvasSurface(width, height, format) };
 }

@@ -4,8 +4,8 @@ import {
   type OutgoingMessage,
   RedChannel,
   type RedChannelClient,
-  UnexpectedMessageError,
   silentLogger,
+  UnexpectedMessageError,
 } from '@spice-ts/channel';
 import { encodeBitmapImage } from '@spice-ts/codecs';
 import type { LoopStats } from '@spice-ts/loop';
@@ -14,9 +14,9 @@ import {
   ChannelType,
   DisplayCap,
   DisplayMsgc,
+  display,
   MouseMode,
   SurfaceFlags,
-  display,
 } from '@spice-ts/protocol';
 import type {
   QxlCommandRecord,
@@ -27,7 +27,7 @@ import type {
   QxlWorkerCallbacks,
 } from '@spice-ts/qxl';
 import { CursorState } from './cursor-state.js';
-import { type DisplaySurface, createDisplaySurface } from './display-surface.js';
+import { createDisplaySurface, type DisplaySurface } from './display-surface.js';
 import { marshalDrawable, toClip } from './draw-messages.js';
 import { BadCommandError, UnsupportedDrawError } from './errors.js';
 import {
@@ -171,7 +171,10 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       if (this.surfaces.has(0)) throw new BadCommandError('create primary: a primary surface exists already');
       const surface = createDisplaySurface(0, primary.width, primary.height, primary.format, true);
       this.surfaces.set(0, surface);
-      this.logger.info({ width: primary.width, height: primary.height, format: primary.format }, 'primary surface created');
+      this.logger.info(
+        { width: primary.width, height: primary.height, format: primary.format },
+        'primary surface created',
+      );
       for (const rcc of this.readyDisplayClients()) this.sendSurfaceCreate(rcc, surface, false);
     } catch (error) {
       this.logger.error({ err: error }, 'create primary refused');
@@ -184,7 +187,10 @@ export class DisplayWorker implements QxlWorkerCallbacks {
     this.drainCommands();
     if (this.surfaces.delete(0)) {
       for (const rcc of this.readyDisplayClients()) {
-        rcc.send({ type: display.surfaceDestroy.type, body: display.surfaceDestroy.encode({ surfaceId: 0 }) }, 'surface-destroy');
+        rcc.send(
+          { type: display.surfaceDestroy.type, body: display.surfaceDestroy.encode({ surfaceId: 0 }) },
+          'surface-destroy',
+        );
       }
       this.logger.info({}, 'primary surface destroyed');
     }
@@ -261,7 +267,10 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       return get();
     } catch (error) {
       this.counters.dropped += 1;
-      this.logger.warn({ code: (error as { code?: string }).code, reason: (error as Error).message }, 'dropped a malformed guest command');
+      this.logger.warn(
+        { code: (error as { code?: string }).code, reason: (error as Error).message },
+        'dropped a malformed guest command',
+      );
       return undefined;
     }
   }
@@ -276,13 +285,17 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         case 'surface': {
           const c = command.command;
           if (c.type === 'create') {
-            if (c.surfaceId === 0 || this.surfaces.has(c.surfaceId)) throw new BadCommandError(`surface ${c.surfaceId} exists already`);
+            if (c.surfaceId === 0 || this.surfaces.has(c.surfaceId))
+              throw new BadCommandError(`surface ${c.surfaceId} exists already`);
             const surface = createDisplaySurface(c.surfaceId, c.width, c.height, c.format, false);
             this.surfaces.set(c.surfaceId, surface);
             for (const rcc of this.readyDisplayClients()) this.sendSurfaceCreate(rcc, surface, false);
           } else if (this.surfaces.delete(c.surfaceId)) {
             for (const rcc of this.readyDisplayClients()) {
-              rcc.send({ type: display.surfaceDestroy.type, body: display.surfaceDestroy.encode({ surfaceId: c.surfaceId }) }, 'surface-destroy');
+              rcc.send(
+                { type: display.surfaceDestroy.type, body: display.surfaceDestroy.encode({ surfaceId: c.surfaceId }) },
+                'surface-destroy',
+              );
             }
           }
           break;
@@ -296,7 +309,10 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       }
     } catch (error) {
       this.counters.dropped += 1;
-      this.logger.warn({ code: (error as { code?: string }).code, reason: (error as Error).message, command: command.type }, 'dropped a guest command');
+      this.logger.warn(
+        { code: (error as { code?: string }).code, reason: (error as Error).message, command: command.type },
+        'dropped a guest command',
+      );
     } finally {
       this.release(command);
     }
@@ -451,7 +467,10 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         type: display.drawCopy.type,
         body: display.drawCopy.encode({
           base: { surfaceId: surface.id, box, clip: { type: 0 } },
-          srcBitmap: encodeBitmapImage({ width: canvas.width, height: canvas.height, stride: canvas.stride, data: pixels }, { id: this.nextImageId() }),
+          srcBitmap: encodeBitmapImage(
+            { width: canvas.width, height: canvas.height, stride: canvas.stride, data: pixels },
+            { id: this.nextImageId() },
+          ),
           srcArea: box,
           ropDescriptor: 8,
           scaleMode: 0,

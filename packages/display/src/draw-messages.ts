@@ -1,7 +1,7 @@
 import type { OutgoingMessage } from '@spice-ts/channel';
 import { bitmapToXrgb, encodeBitmapImage } from '@spice-ts/codecs';
+import { BitmapFmt, BrushType, type Clip, ClipType, display, type SpiceImage } from '@spice-ts/protocol';
 import type { QxlBitmapImage, QxlClip, QxlDrawable } from '@spice-ts/qxl';
-import { BitmapFmt, type Clip, ClipType, type SpiceImage, display, BrushType } from '@spice-ts/protocol';
 import { UnsupportedDrawError } from './errors.js';
 
 /** QXL_BITMAP_TOP_DOWN (qxl_dev.h), the same bit as SPICE_BITMAP_FLAGS_TOP_DOWN. */

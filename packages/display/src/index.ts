@@ -3,9 +3,10 @@
  * pulls guest commands under back-pressure, renders every surface, and sends each ready client
  * its surfaces, draw operations and cursor.
  */
+
+export * from './cursor-state.js';
+export * from './display-surface.js';
+export * from './display-worker.js';
+export * from './draw-messages.js';
 export * from './errors.js';
 export * from './limits.js';
-export * from './display-surface.js';
-export * from './draw-messages.js';
-export * from './cursor-state.js';
-export * from './display-worker.js';

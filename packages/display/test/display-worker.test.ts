@@ -1,6 +1,16 @@
-import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
-import { CapabilitySet, ClipType, CommonCap, DisplayCap, DisplayMsg, concatChunks, decodeDataHeader, display, encodeMiniHeader } from '@spice-ts/protocol';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { RedClient } from '@spice-ts/channel';
+import {
+  CapabilitySet,
+  ClipType,
+  CommonCap,
+  concatChunks,
+  DisplayCap,
+  DisplayMsg,
+  decodeDataHeader,
+  display,
+  encodeMiniHeader,
+} from '@spice-ts/protocol';
 import { createGuestDriver, createQxlDevice } from '@spice-ts/qxl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DisplayWorker } from '../src/index.js';
@@ -76,7 +86,17 @@ async function setup() {
 }
 
 const init = () =>
-  Buffer.concat([encodeMiniHeader(101, 14), concatChunks(display.displayInit.encode({ pixmapCacheId: 1, pixmapCacheSize: 1000n, glzDictionaryId: 1, glzDictionaryWindowSize: 0 }))]);
+  Buffer.concat([
+    encodeMiniHeader(101, 14),
+    concatChunks(
+      display.displayInit.encode({
+        pixmapCacheId: 1,
+        pixmapCacheSize: 1000n,
+        glzDictionaryId: 1,
+        glzDictionaryWindowSize: 0,
+      }),
+    ),
+  ]);
 
 describe('display worker', () => {
   it('brings a client up: SET_ACK, then after DISPLAY_INIT surface, picture, monitors config, MARK', async () => {
@@ -89,7 +109,14 @@ describe('display worker', () => {
     client.write(init());
     await p.until(() => p.messages.some((m) => m.type === DisplayMsg.Mark));
     const types = p.messages.map((m) => m.type).filter((t) => t !== 4);
-    expect(types).toEqual([3, DisplayMsg.InvalAllPalettes, DisplayMsg.SurfaceCreate, DisplayMsg.DrawCopy, DisplayMsg.MonitorsConfig, DisplayMsg.Mark]);
+    expect(types).toEqual([
+      3,
+      DisplayMsg.InvalAllPalettes,
+      DisplayMsg.SurfaceCreate,
+      DisplayMsg.DrawCopy,
+      DisplayMsg.MonitorsConfig,
+      DisplayMsg.Mark,
+    ]);
     const copy = display.drawCopy.decode(p.messages.find((m) => m.type === DisplayMsg.DrawCopy)!.body);
     expect(copy.srcBitmap.kind).toBe('bitmap');
     if (copy.srcBitmap.kind === 'bitmap') {
@@ -104,7 +131,11 @@ describe('display worker', () => {
     await p.until(() => p.messages.some((m) => m.type === DisplayMsg.Mark));
     const pixels = new Uint8Array(4 * 4 * 4).fill(0x7f);
     await driver.drawCopy({ bbox: { top: 2, left: 3, bottom: 6, right: 7 }, pixels, stride: 16, width: 4, height: 4 });
-    await driver.drawFill({ bbox: { top: 10, left: 10, bottom: 12, right: 12 }, clip: [{ top: 10, left: 10, bottom: 11, right: 12 }], color: 0xff0000 });
+    await driver.drawFill({
+      bbox: { top: 10, left: 10, bottom: 12, right: 12 },
+      clip: [{ top: 10, left: 10, bottom: 11, right: 12 }],
+      color: 0xff0000,
+    });
     await p.until(() => p.messages.some((m) => m.type === DisplayMsg.DrawFill));
     const fill = display.drawFill.decode(p.messages.find((m) => m.type === DisplayMsg.DrawFill)!.body);
     expect(fill.base.clip).toEqual({ type: ClipType.Rects, rects: [{ top: 10, left: 10, bottom: 11, right: 12 }] });
@@ -123,7 +154,15 @@ describe('display worker', () => {
     const pushes: Array<Promise<void>> = [];
     for (let i = 0; i < 400; i++) {
       big.fill(i & 0xff);
-      pushes.push(driver.drawCopy({ bbox: { top: 0, left: 0, bottom: 48, right: 64 }, pixels: big.slice(), stride: 256, width: 64, height: 48 }));
+      pushes.push(
+        driver.drawCopy({
+          bbox: { top: 0, left: 0, bottom: 48, right: 64 },
+          pixels: big.slice(),
+          stride: 256,
+          width: 64,
+          height: 48,
+        }),
+      );
     }
     await new Promise((r) => setTimeout(r, 300));
     const stalledAt = worker.counters.commands;

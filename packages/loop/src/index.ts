@@ -4,7 +4,13 @@
  * `Dispatcher` for messages between threads (in-thread and `worker_threads`, async and sync), and
  * loop statistics (wake-ups, passes, and why). Imports only Node built-ins.
  */
-export type { Dispatcher, DispatcherDirection, DispatcherHandler, DispatcherInit, DispatcherMessage } from './dispatcher.js';
+export type {
+  Dispatcher,
+  DispatcherDirection,
+  DispatcherHandler,
+  DispatcherInit,
+  DispatcherMessage,
+} from './dispatcher.js';
 export {
   DispatcherClosedError,
   InvalidArgumentError,

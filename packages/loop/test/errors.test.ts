@@ -28,7 +28,11 @@ describe('loop errors', () => {
       [new SyncUnansweredError('t', 'why'), 'SyncUnansweredError', 'ERR_LOOP_SYNC_UNANSWERED'],
       [new SyncTimeoutError('t', 5), 'SyncTimeoutError', 'ERR_LOOP_SYNC_TIMEOUT'],
       [new SyncResultTooLargeError('t', 10, 5), 'SyncResultTooLargeError', 'ERR_LOOP_SYNC_RESULT_TOO_LARGE'],
-      [new SyncResultUnserializableError('t', null), 'SyncResultUnserializableError', 'ERR_LOOP_SYNC_RESULT_UNSERIALIZABLE'],
+      [
+        new SyncResultUnserializableError('t', null),
+        'SyncResultUnserializableError',
+        'ERR_LOOP_SYNC_RESULT_UNSERIALIZABLE',
+      ],
     ];
     for (const [error, name, code] of cases) {
       expect(error).toBeInstanceOf(Error);

@@ -148,12 +148,22 @@ describe.each(['immediate', 'microtask'] as const)('createInThreadDispatcherPair
 
   it('callSync throws ERR_LOOP_SYNC_UNANSWERED when the handler would reply asynchronously or is missing', async () => {
     const [main, worker] = createInThreadDispatcherPair<Msg>({ schedule });
-    expect(isLoopError(caught(() => main.callSync({ type: 'ask' })), LoopErrorCode.SyncUnanswered)).toBe(true);
+    expect(
+      isLoopError(
+        caught(() => main.callSync({ type: 'ask' })),
+        LoopErrorCode.SyncUnanswered,
+      ),
+    ).toBe(true);
     let late: ((value: unknown) => void) | undefined;
     worker.onMessage((_message, reply) => {
       late = reply;
     });
-    expect(isLoopError(caught(() => main.callSync({ type: 'slow' })), LoopErrorCode.SyncUnanswered)).toBe(true);
+    expect(
+      isLoopError(
+        caught(() => main.callSync({ type: 'slow' })),
+        LoopErrorCode.SyncUnanswered,
+      ),
+    ).toBe(true);
     late?.('too late'); // ignored, not thrown
   });
 

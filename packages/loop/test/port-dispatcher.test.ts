@@ -98,11 +98,7 @@ describe('createPortDispatcher (worker_threads)', () => {
     const { dispatcher } = startWorker();
     const results = await dispatcher.call({
       type: 'sync-each',
-      payload: [
-        { type: 'ask', payload: 1 },
-        { type: 'ask-later', payload: 2 },
-        { type: 'fail' },
-      ],
+      payload: [{ type: 'ask', payload: 1 }, { type: 'ask-later', payload: 2 }, { type: 'fail' }],
     });
     expect(results).toEqual([
       { value: { echo: 1 } },
@@ -166,15 +162,7 @@ describe('createPortDispatcher (worker_threads)', () => {
     await dispatcher.call({ type: 'ask', payload: 1 });
     await dispatcher.call({ type: 'emit-mixed', payload: 3 });
     const report = (await dispatcher.call({ type: 'report' })) as { seen: string[] };
-    expect(log).toEqual([
-      'out note',
-      'out ask',
-      'out emit-mixed',
-      'in note',
-      'in ask',
-      'in ask',
-      'out report',
-    ]);
+    expect(log).toEqual(['out note', 'out ask', 'out emit-mixed', 'in note', 'in ask', 'in ask', 'out report']);
     expect(report.seen).toEqual(['in note', 'in ask', 'in emit-mixed', 'out note', 'out ask', 'out ask', 'in report']);
   });
 

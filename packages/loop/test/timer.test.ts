@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLoopStats, createTimer, isLoopError, LoopErrorCode, MAX_TIMER_DELAY_MS, type Timer } from '../src/index.js';
+import {
+  createLoopStats,
+  createTimer,
+  isLoopError,
+  LoopErrorCode,
+  MAX_TIMER_DELAY_MS,
+  type Timer,
+} from '../src/index.js';
 
 describe('createTimer', () => {
   beforeEach(() => {

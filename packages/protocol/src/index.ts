@@ -2,21 +2,22 @@
  * @spice-ts/protocol — the SPICE wire protocol: constants and enums, link structures, data headers,
  * capability sets, bounds-checked Reader/Writer, and message codecs. No I/O, no Node APIs.
  */
-export * from './errors.js';
-export * from './reader.js';
-export * from './writer.js';
-export * from './enums.js';
-export * from './message-types.js';
+
 export * from './capabilities.js';
-export * from './link.js';
 export * from './data-header.js';
-export * from './messages/codec.js';
-export * from './messages/types.js';
-export * from './messages/image.js';
-export * from './messages/body-builder.js';
+export * from './enums.js';
+export * from './errors.js';
+export * from './link.js';
+export * from './message-types.js';
 export * as base from './messages/base.js';
-export * as main from './messages/main.js';
-export * as display from './messages/display.js';
-export * as inputs from './messages/inputs.js';
+export * from './messages/body-builder.js';
+export * from './messages/codec.js';
 export * as cursor from './messages/cursor.js';
+export * as display from './messages/display.js';
+export * from './messages/image.js';
+export * as inputs from './messages/inputs.js';
+export * as main from './messages/main.js';
+export * from './messages/types.js';
+export * from './reader.js';
 export * from './text.js';
+export * from './writer.js';

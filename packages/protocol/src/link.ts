@@ -32,7 +32,12 @@ export interface LinkHeader {
 }
 
 export function encodeLinkHeader(size: number): Uint8Array {
-  return new Writer(LINK_HEADER_SIZE).u32(SPICE_MAGIC).u32(SPICE_VERSION_MAJOR).u32(SPICE_VERSION_MINOR).u32(size).finish();
+  return new Writer(LINK_HEADER_SIZE)
+    .u32(SPICE_MAGIC)
+    .u32(SPICE_VERSION_MAJOR)
+    .u32(SPICE_VERSION_MINOR)
+    .u32(size)
+    .finish();
 }
 
 /** Decodes the 16-byte link header. Checks the magic; the caller checks version and size policy. */

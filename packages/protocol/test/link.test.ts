@@ -3,11 +3,6 @@ import {
   CapabilitySet,
   ChannelType,
   CommonCap,
-  LINK_HEADER_SIZE,
-  LINK_REPLY_SIZE,
-  LinkErr,
-  ProtocolErrorCode,
-  SPICE_MAGIC,
   decodeLinkHeader,
   decodeLinkMess,
   decodeLinkReply,
@@ -16,6 +11,11 @@ import {
   encodeLinkMess,
   encodeLinkReply,
   isProtocolError,
+  LINK_HEADER_SIZE,
+  LINK_REPLY_SIZE,
+  LinkErr,
+  ProtocolErrorCode,
+  SPICE_MAGIC,
 } from '../src/index.js';
 
 describe('link phase structures', () => {
@@ -63,7 +63,9 @@ describe('link phase structures', () => {
       commonCaps: CapabilitySet.of(0),
       channelCaps: CapabilitySet.of(0),
     });
-    expect(() => decodeLinkMess(bytes.subarray(0, 22))).toThrowError(expect.objectContaining({ code: 'ERR_SPICE_TRUNCATED' }));
+    expect(() => decodeLinkMess(bytes.subarray(0, 22))).toThrowError(
+      expect.objectContaining({ code: 'ERR_SPICE_TRUNCATED' }),
+    );
     const huge = bytes.slice();
     new DataView(huge.buffer).setUint32(6, 5000, true);
     expect(() => decodeLinkMess(huge)).toThrowError(expect.objectContaining({ code: 'ERR_SPICE_TOO_LARGE' }));

@@ -1,26 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  BitmapFmt,
   BitmapFlags,
+  BitmapFmt,
   BrushType,
+  base,
   ClipType,
   CursorFlags,
-  FULL_HEADER_SIZE,
-  ImageType,
-  MINI_HEADER_SIZE,
-  type MessageCodec,
-  Ropd,
-  base,
   concatChunks,
   cursor,
   decodeDataHeader,
   display,
   encodeFullHeader,
   encodeMiniHeader,
+  FULL_HEADER_SIZE,
+  ImageType,
   inputs,
   isProtocolError,
+  type MessageCodec,
+  MINI_HEADER_SIZE,
   main,
+  Ropd,
 } from '../src/index.js';
 
 const roundTrip = <T>(codec: MessageCodec<T>, message: T): T => codec.decode(concatChunks(codec.encode(message)));
@@ -62,10 +62,19 @@ describe('main channel messages', () => {
   });
 
   it('round-trips CHANNELS_LIST, MOUSE_MODE and NAME', () => {
-    const list = { channels: [{ type: 2, id: 0 }, { type: 3, id: 0 }, { type: 4, id: 0 }] };
+    const list = {
+      channels: [
+        { type: 2, id: 0 },
+        { type: 3, id: 0 },
+        { type: 4, id: 0 },
+      ],
+    };
     expect(concatChunks(main.channelsList.encode(list)).byteLength).toBe(10);
     expect(roundTrip(main.channelsList, list)).toEqual(list);
-    expect(roundTrip(main.mouseMode, { supportedModes: 3, currentMode: 2 })).toEqual({ supportedModes: 3, currentMode: 2 });
+    expect(roundTrip(main.mouseMode, { supportedModes: 3, currentMode: 2 })).toEqual({
+      supportedModes: 3,
+      currentMode: 2,
+    });
     expect(roundTrip(main.mainName, { name: 'demo ✓' })).toEqual({ name: 'demo ✓' });
   });
 });
@@ -75,7 +84,15 @@ describe('display channel messages', () => {
   const image = {
     kind: 'bitmap' as const,
     descriptor: { id: 0x100000002n, type: ImageType.Bitmap, flags: 0, width: 3, height: 2 },
-    bitmap: { format: BitmapFmt.Bit32, flags: BitmapFlags.TopDown, x: 3, y: 2, stride: 12, palette: null, data: pixels },
+    bitmap: {
+      format: BitmapFmt.Bit32,
+      flags: BitmapFlags.TopDown,
+      x: 3,
+      y: 2,
+      stride: 12,
+      palette: null,
+      data: pixels,
+    },
   };
   const copy = {
     base: { surfaceId: 0, box: { top: 10, left: 20, bottom: 12, right: 23 }, clip: { type: ClipType.None } as const },
@@ -103,15 +120,30 @@ describe('display channel messages', () => {
   it('places a palette after the pixel data and points at it', () => {
     const pal = {
       ...image,
-      bitmap: { format: BitmapFmt.Bit8, flags: 0, x: 3, y: 2, stride: 4, palette: { unique: 9n, entries: Uint32Array.of(1, 2, 3) }, data: new Uint8Array(8) },
+      bitmap: {
+        format: BitmapFmt.Bit8,
+        flags: 0,
+        x: 3,
+        y: 2,
+        stride: 4,
+        palette: { unique: 9n, entries: Uint32Array.of(1, 2, 3) },
+        data: new Uint8Array(8),
+      },
     };
     const decoded = display.drawCopy.decode(concatChunks(display.drawCopy.encode({ ...copy, srcBitmap: pal })));
-    expect(decoded.srcBitmap.kind === 'bitmap' && decoded.srcBitmap.bitmap.palette).toEqual({ unique: 9n, entries: Uint32Array.of(1, 2, 3) });
+    expect(decoded.srcBitmap.kind === 'bitmap' && decoded.srcBitmap.bitmap.palette).toEqual({
+      unique: 9n,
+      entries: Uint32Array.of(1, 2, 3),
+    });
   });
 
   it('round-trips a clipped DRAW_FILL with a solid brush', () => {
     const fill = {
-      base: { surfaceId: 0, box: { top: 0, left: 0, bottom: 5, right: 5 }, clip: { type: ClipType.Rects, rects: [{ top: 1, left: 1, bottom: 2, right: 2 }] } as const },
+      base: {
+        surfaceId: 0,
+        box: { top: 0, left: 0, bottom: 5, right: 5 },
+        clip: { type: ClipType.Rects, rects: [{ top: 1, left: 1, bottom: 2, right: 2 }] } as const,
+      },
       brush: { type: BrushType.Solid, color: 0x00ff8800 } as const,
       ropDescriptor: Ropd.OpPut,
       mask: display.NO_MASK,
@@ -128,7 +160,10 @@ describe('display channel messages', () => {
   it('round-trips SURFACE_CREATE and MONITORS_CONFIG', () => {
     const sc = { surfaceId: 0, width: 1024, height: 768, format: 32, flags: 1 };
     expect(roundTrip(display.surfaceCreate, sc)).toEqual(sc);
-    const mc = { maxAllowed: 1, heads: [{ monitorId: 0, surfaceId: 0, width: 1024, height: 768, x: 0, y: 0, flags: 0 }] };
+    const mc = {
+      maxAllowed: 1,
+      heads: [{ monitorId: 0, surfaceId: 0, width: 1024, height: 768, x: 0, y: 0, flags: 0 }],
+    };
     expect(concatChunks(display.monitorsConfig.encode(mc)).byteLength).toBe(32);
     expect(roundTrip(display.monitorsConfig, mc)).toEqual(mc);
   });
@@ -138,7 +173,12 @@ describe('inputs and cursor messages', () => {
   it('round-trips key, motion, position and button messages', () => {
     expect(roundTrip(inputs.keyDown, { code: 0x1de0 })).toEqual({ code: 0x1de0 });
     expect(roundTrip(inputs.mouseMotion, { dx: -5, dy: 7, buttons: 1 })).toEqual({ dx: -5, dy: 7, buttons: 1 });
-    expect(roundTrip(inputs.mousePosition, { x: 100, y: 200, buttons: 0, displayId: 0 })).toEqual({ x: 100, y: 200, buttons: 0, displayId: 0 });
+    expect(roundTrip(inputs.mousePosition, { x: 100, y: 200, buttons: 0, displayId: 0 })).toEqual({
+      x: 100,
+      y: 200,
+      buttons: 0,
+      displayId: 0,
+    });
     expect(roundTrip(inputs.mousePress, { button: 1, buttons: 1 })).toEqual({ button: 1, buttons: 1 });
   });
 

@@ -6,10 +6,10 @@ import {
   INPUT_MOTION_ACK_BUNCH,
   InputsCap,
   InputsMsgc,
+  inputs,
   KeyboardModifier,
   MouseButton,
   MouseMode,
-  inputs,
 } from '@spice-ts/protocol';
 import type { KeyboardDevice, MouseDevice, TabletDevice } from './devices.js';
 
@@ -56,7 +56,10 @@ export class InputsChannel {
       handler: {
         connect: (rcc) => {
           const leds = this.host.keyboard?.leds() ?? 0;
-          rcc.send({ type: inputs.inputsInit.type, body: inputs.inputsInit.encode({ keyboardModifiers: leds }) }, 'inputs-init');
+          rcc.send(
+            { type: inputs.inputsInit.type, body: inputs.inputsInit.encode({ keyboardModifiers: leds }) },
+            'inputs-init',
+          );
         },
         handleMessage: (rcc, message) => this.handle(rcc, message.type, message.body),
       },
@@ -66,7 +69,10 @@ export class InputsChannel {
   /** Tells every inputs client the keyboard LEDs changed. */
   broadcastModifiers(modifiers: number): void {
     for (const rcc of this.channel.clients) {
-      rcc.send({ type: inputs.inputsKeyModifiers.type, body: inputs.inputsKeyModifiers.encode({ modifiers }) }, 'key-modifiers');
+      rcc.send(
+        { type: inputs.inputsKeyModifiers.type, body: inputs.inputsKeyModifiers.encode({ modifiers }) },
+        'key-modifiers',
+      );
     }
   }
 

@@ -9,7 +9,8 @@ import { LinkClosedError, LinkTimeoutError } from './errors.js';
 export class LinkReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
-  private waiter: { n: number; stage: string; resolve: (b: Uint8Array) => void; reject: (e: Error) => void } | null = null;
+  private waiter: { n: number; stage: string; resolve: (b: Uint8Array) => void; reject: (e: Error) => void } | null =
+    null;
   private ended = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onData = (chunk: Uint8Array) => {

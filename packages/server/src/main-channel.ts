@@ -1,6 +1,6 @@
 import { type Logger, RedChannel, type RedChannelClient, UnexpectedMessageError } from '@spice-ts/channel';
 import type { LoopStats } from '@spice-ts/loop';
-import { BaseMsgc, CapabilitySet, ChannelType, MainCap, MainMsgc, base, main } from '@spice-ts/protocol';
+import { BaseMsgc, base, CapabilitySet, ChannelType, MainCap, MainMsgc, main } from '@spice-ts/protocol';
 import { MM_TIME_DELTA_MS, mmTimeNow } from './mm-time.js';
 
 /** Agent tokens announced in MAIN_INIT (upstream REDS_AGENT_WINDOW_SIZE). */
@@ -73,7 +73,11 @@ export class MainChannel {
   }
 
   private connect(rcc: RedChannelClient, netTest: boolean): void {
-    const state: MainClientState = { attached: false, agentTokens: 0, netTest: { sent: new Map(), latencyUs: null, result: null } };
+    const state: MainClientState = {
+      attached: false,
+      agentTokens: 0,
+      netTest: { sent: new Map(), latencyUs: null, result: null },
+    };
     this.state.set(rcc, state);
     rcc.send(
       {
@@ -92,8 +96,10 @@ export class MainChannel {
       'main-init',
     );
     if (rcc.hasChannelCap(MainCap.NameAndUuid)) {
-      if (this.host.name !== null) rcc.send({ type: main.mainName.type, body: main.mainName.encode({ name: this.host.name }) }, 'name');
-      if (this.host.uuid !== null) rcc.send({ type: main.mainUuid.type, body: main.mainUuid.encode({ uuid: this.host.uuid }) }, 'uuid');
+      if (this.host.name !== null)
+        rcc.send({ type: main.mainName.type, body: main.mainName.encode({ name: this.host.name }) }, 'name');
+      if (this.host.uuid !== null)
+        rcc.send({ type: main.mainUuid.type, body: main.mainUuid.encode({ uuid: this.host.uuid }) }, 'uuid');
     }
     rcc.onCommonMessage(BaseMsgc.Pong, (message) => this.handlePong(rcc, base.pong.decode(message.body)));
     if (netTest) this.startNetTest(rcc, state);
@@ -148,7 +154,10 @@ export class MainChannel {
     switch (type) {
       case MainMsgc.AttachChannels:
         state.attached = true;
-        rcc.send({ type: main.channelsList.type, body: main.channelsList.encode({ channels: this.host.listChannels() }) }, 'channels-list');
+        rcc.send(
+          { type: main.channelsList.type, body: main.channelsList.encode({ channels: this.host.listChannels() }) },
+          'channels-list',
+        );
         return;
       case MainMsgc.MouseModeRequest:
         this.host.requestMouseMode(main.mouseModeRequest.decode(body).mode, rcc);
@@ -178,7 +187,10 @@ export class MainChannel {
   announceChannel(type: number, id: number): void {
     for (const rcc of this.channel.clients) {
       if (this.state.get(rcc)?.attached) {
-        rcc.send({ type: main.channelsList.type, body: main.channelsList.encode({ channels: [{ type, id }] }) }, 'channels-list');
+        rcc.send(
+          { type: main.channelsList.type, body: main.channelsList.encode({ channels: [{ type, id }] }) },
+          'channels-list',
+        );
       }
     }
   }
@@ -186,7 +198,10 @@ export class MainChannel {
   /** Broadcasts the mouse mode to every main client. */
   broadcastMouseMode(supported: number, current: number): void {
     for (const rcc of this.channel.clients) {
-      rcc.send({ type: main.mouseMode.type, body: main.mouseMode.encode({ supportedModes: supported, currentMode: current }) }, 'mouse-mode');
+      rcc.send(
+        { type: main.mouseMode.type, body: main.mouseMode.encode({ supportedModes: supported, currentMode: current }) },
+        'mouse-mode',
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
-import { type Logger, RedChannel, type RedChannelClient, RedClient, silentLogger } from '@spice-ts/channel';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { type Logger, type RedChannel, type RedChannelClient, RedClient, silentLogger } from '@spice-ts/channel';
 import type { DisplayWorker } from '@spice-ts/display';
 import type { LoopStats } from '@spice-ts/loop';
 import {
@@ -8,6 +8,10 @@ import {
   CapabilitySet,
   ChannelType,
   CommonCap,
+  decodeLinkMess,
+  encodeLinkError,
+  encodeLinkReply,
+  isProtocolError,
   LINK_HEADER_SIZE,
   LINK_MESS_SIZE,
   LinkErr,
@@ -16,17 +20,13 @@ import {
   SPICE_MAGIC,
   SPICE_VERSION_MAJOR,
   TICKET_CIPHERTEXT_BYTES,
-  decodeLinkMess,
-  encodeLinkError,
-  encodeLinkReply,
-  isProtocolError,
 } from '@spice-ts/protocol';
 import type { KeyboardDevice, MouseDevice, TabletDevice } from './devices.js';
-import { BadConfigError, ServerError, ServerErrorCode, isServerError } from './errors.js';
+import { BadConfigError, isServerError, ServerError, ServerErrorCode } from './errors.js';
 import { InputsChannel } from './inputs-channel.js';
 import { LinkReader } from './link-reader.js';
 import { MainChannel } from './main-channel.js';
-import { MAX_TICKET_PASSWORD, type TicketPolicy, checkTicket, createLinkKey, decryptTicket } from './ticket.js';
+import { checkTicket, createLinkKey, decryptTicket, MAX_TICKET_PASSWORD, type TicketPolicy } from './ticket.js';
 
 /** How long a client may take to complete the link phase (spice-html5 itself gives up after 30 s). */
 export const DEFAULT_LINK_TIMEOUT_MS = 30_000;
@@ -116,7 +116,10 @@ class Reds implements SpiceServer {
     const common = { logger: init.logger ?? silentLogger, ...(init.stats ? { stats: init.stats } : {}) };
     this.mainChannel = new MainChannel(
       {
-        listChannels: () => [...this.channels.values()].filter((c) => c.type !== ChannelType.Main).map((c) => ({ type: c.type, id: c.id })),
+        listChannels: () =>
+          [...this.channels.values()]
+            .filter((c) => c.type !== ChannelType.Main)
+            .map((c) => ({ type: c.type, id: c.id })),
         supportedMouseModes: () => this.supportedMouseModes(),
         currentMouseMode: () => this.currentMouseMode,
         requestMouseMode: (mode) => this.requestMouseMode(mode),
@@ -201,7 +204,11 @@ class Reds implements SpiceServer {
         this.accept(socket),
       );
       server.once('error', (error) =>
-        reject(new ServerError(ServerErrorCode.Listen, `cannot listen on ${host}:${port}: ${error.message}`, { cause: error })),
+        reject(
+          new ServerError(ServerErrorCode.Listen, `cannot listen on ${host}:${port}: ${error.message}`, {
+            cause: error,
+          }),
+        ),
       );
       server.listen(port, host, () => {
         server.removeAllListeners('error');
@@ -239,7 +246,10 @@ class Reds implements SpiceServer {
       this.counters.rejected += 1;
       const expected = isServerError(error) || isProtocolError(error);
       if (expected && (error as ServerError).code !== ServerErrorCode.LinkClosed) this.counters.badInput += 1;
-      log.warn({ code: (error as { code?: string }).code, reason: (error as Error).message }, 'link failed; connection closed');
+      log.warn(
+        { code: (error as { code?: string }).code, reason: (error as Error).message },
+        'link failed; connection closed',
+      );
       if (!expected) log.error({ err: error }, 'unexpected error in the link phase');
       socket.destroy();
     });
@@ -285,7 +295,12 @@ class Reds implements SpiceServer {
     const key = await createLinkKey();
     const common = CapabilitySet.of(CommonCap.ProtocolAuthSelection, CommonCap.AuthSpice, CommonCap.MiniHeader);
     socket.write(
-      encodeLinkReply({ error: LinkErr.Ok, pubKey: key.publicDer, commonCaps: common, channelCaps: channel.caps ?? new CapabilitySet() }),
+      encodeLinkReply({
+        error: LinkErr.Ok,
+        pubKey: key.publicDer,
+        commonCaps: common,
+        channelCaps: channel.caps ?? new CapabilitySet(),
+      }),
     );
     if (mess.commonCaps.has(CommonCap.ProtocolAuthSelection)) {
       const mech = new DataView((await reader.read(4, 'auth mechanism')).buffer).getUint32(0, true);
@@ -343,7 +358,12 @@ class Reds implements SpiceServer {
     this.counters.linked += 1;
     // Synchronous hand-over: no data event can slip between release() and the channel's listener.
     const rest = reader.release();
-    const rcc: RedChannelClient = channel.connectClient(client, socket, { common: mess.commonCaps, channel: mess.channelCaps }, rest);
+    const rcc: RedChannelClient = channel.connectClient(
+      client,
+      socket,
+      { common: mess.commonCaps, channel: mess.channelCaps },
+      rest,
+    );
     rcc.onDisconnect((reason) => {
       if (reason.startsWith('bad input')) this.counters.badInput += 1;
     });

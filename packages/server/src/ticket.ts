@@ -27,7 +27,10 @@ export function createLinkKey(): Promise<LinkKey> {
  */
 export function decryptTicket(key: LinkKey, ciphertext: Uint8Array): string | null {
   try {
-    const plain = privateDecrypt({ key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ciphertext);
+    const plain = privateDecrypt(
+      { key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      ciphertext,
+    );
     const end = plain.indexOf(0);
     return plain.subarray(0, end >= 0 ? end : plain.byteLength).toString('utf8');
   } catch {

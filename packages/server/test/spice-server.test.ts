@@ -4,15 +4,15 @@ import {
   ChannelType,
   InputsMsg,
   InputsMsgc,
+  inputs,
   LinkErr,
   MainMsg,
   MainMsgc,
   MouseMode,
-  inputs,
   main,
 } from '@spice-ts/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SpiceServer, createSpiceServer } from '../src/index.js';
+import { createSpiceServer, type SpiceServer } from '../src/index.js';
 import { TestClient } from './support/test-client.js';
 
 let server: SpiceServer | null = null;

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_ENTRY, type ServerProcess, runGlibClient, startServer, takeScreenshot } from '../src/index.js';
+import { runGlibClient, SERVER_ENTRY, type ServerProcess, startServer, takeScreenshot } from '../src/index.js';
 
 describe('the spice-ts binary', () => {
   it('documents every flag in --help', () => {
-    const out = spawnSync(process.execPath, [SERVER_ENTRY, '--help'], { encoding: 'utf8' });
+    const out = spawnSync(process.execPath, [SERVER_ENTRY, '--help'], { encoding: 'utf8', timeout: 20_000 });
     expect(out.status).toBe(0);
     for (const flag of [
       '--port',
@@ -30,13 +30,17 @@ describe('the spice-ts binary', () => {
   });
 
   it('refuses to start on a non-loopback address without a password, with a clear message', () => {
-    const out = spawnSync(process.execPath, [SERVER_ENTRY, '--addr', '0.0.0.0', '--port', '0', '--log-format', 'json'], { encoding: 'utf8' });
+    const out = spawnSync(
+      process.execPath,
+      [SERVER_ENTRY, '--addr', '0.0.0.0', '--port', '0', '--log-format', 'json'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     expect(out.status).not.toBe(0);
     expect(out.stderr).toMatch(/without a password/);
   });
 
   it('rejects a bad flag value with a clear message', () => {
-    const out = spawnSync(process.execPath, [SERVER_ENTRY, '--port', '99999'], { encoding: 'utf8' });
+    const out = spawnSync(process.execPath, [SERVER_ENTRY, '--port', '99999'], { encoding: 'utf8', timeout: 20_000 });
     expect(out.status).not.toBe(0);
     expect(out.stderr).toMatch(/--port must be an integer from 0 to 65535/);
   });
@@ -67,7 +71,8 @@ describe('the spice-ts binary', () => {
       const shot = await takeScreenshot({ port: server.port, password: 'open sesame' });
       expect([shot.width, shot.height]).toEqual([1024, 768]);
       const colours = new Set<number>();
-      for (let i = 0; i < shot.rgb.length; i += 3 * 97) colours.add((shot.rgb[i]! << 16) | (shot.rgb[i + 1]! << 8) | shot.rgb[i + 2]!);
+      for (let i = 0; i < shot.rgb.length; i += 3 * 97)
+        colours.add((shot.rgb[i]! << 16) | (shot.rgb[i + 1]! << 8) | shot.rgb[i + 2]!);
       expect(colours.size).toBeGreaterThan(20); // a desktop, not a blank screen
     });
   });

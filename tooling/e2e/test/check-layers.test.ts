@@ -34,7 +34,7 @@ const pkg = (name: string, deps: Record<string, string> = {}, devDeps: Record<st
 });
 
 function checkLayers(root: string): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [SCRIPT, '--root', root], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [SCRIPT, '--root', root], { encoding: 'utf8', timeout: 30_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -1,7 +1,14 @@
 import { connect } from 'node:net';
-import { type App, DEFAULT_CONFIG, createLogger, startApp } from '@spice-ts/server-app';
+import { type App, createLogger, DEFAULT_CONFIG, startApp } from '@spice-ts/server-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertFramesMatch, type BgrxFrame, freePort, glibScreenshot, runGlibClient, takeScreenshot } from '../src/index.js';
+import {
+  assertFramesMatch,
+  type BgrxFrame,
+  freePort,
+  glibScreenshot,
+  runGlibClient,
+  takeScreenshot,
+} from '../src/index.js';
 
 // One server with the built-in demo guest, in this process, so that each test can read the
 // frame the server holds and what the guest saw. The clients are the real spice-gtk ones.
@@ -50,7 +57,13 @@ describe('first light with real clients', () => {
 
   it('keys typed and a click through SpiceClientGLib reach the guest, and the picture follows', async () => {
     const clicksBefore = app.guest.scene.clicks.length;
-    const result = await runGlibClient({ port: app.address.port, type: 'Hello, spice-ts!', click: { x: 700, y: 420 }, idleMs: 300, waitMs: 300 });
+    const result = await runGlibClient({
+      port: app.address.port,
+      type: 'Hello, spice-ts!',
+      click: { x: 700, y: 420 },
+      idleMs: 300,
+      waitMs: 300,
+    });
     expect(result.ok).toBe(true);
     expect(app.guest.scene.typedText).toBe('Hello, spice-ts!');
     const clicks = app.guest.scene.clicks.slice(clicksBefore);
@@ -65,7 +78,9 @@ describe('first light with real clients', () => {
     const result = await runGlibClient({ port: app.address.port, motion: 40, idleMs: 200 });
     expect(result.ok).toBe(true);
     expect(result.input?.motion?.stuck).toBe(false);
-    expect(app.server.inputsChannel.counters.motions + app.server.inputsChannel.counters.positions).toBeGreaterThanOrEqual(40);
+    expect(
+      app.server.inputsChannel.counters.motions + app.server.inputsChannel.counters.positions,
+    ).toBeGreaterThanOrEqual(40);
   });
 });
 
@@ -82,7 +97,10 @@ describe('bad input never takes the server down', () => {
 
   it('drops garbage, a half-sent link message and a silent client; the next client connects fine', async () => {
     const before = { ...app.server.counters };
-    await raw(Uint8Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff), 200); // garbage
+    await raw(
+      Uint8Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff),
+      200,
+    ); // garbage
     await raw(Uint8Array.of(0x52, 0x45, 0x44, 0x51, 2, 0, 0, 0, 2, 0, 0, 0, 26, 0, 0, 0, 0, 0), 100); // closes mid-message
     await raw(null, 1500); // says nothing; the link timeout (1 s) drops it
     const after = app.server.counters;

@@ -1,12 +1,4 @@
-import {
-  intersectRects,
-  isEmptyRect,
-  makeRect,
-  rectArea,
-  rectContains,
-  type Rect,
-  unionRects,
-} from './rect.js';
+import { intersectRects, isEmptyRect, makeRect, type Rect, rectArea, rectContains, unionRects } from './rect.js';
 
 /**
  * Most rectangles one `take()` returns. The glue turns each into a QXL drawable and the QXL
@@ -47,9 +39,7 @@ export function createDamageTracker(width: number, height: number): DamageTracke
 
   function worthMerging(a: Rect, b: Rect): Rect | undefined {
     const { union, wasted } = waste(a, b);
-    return wasted <= MERGE_WASTE_PIXELS || wasted <= rectArea(union) * MERGE_WASTE_RATIO
-      ? union
-      : undefined;
+    return wasted <= MERGE_WASTE_PIXELS || wasted <= rectArea(union) * MERGE_WASTE_RATIO ? union : undefined;
   }
 
   function insert(rect: Rect): void {

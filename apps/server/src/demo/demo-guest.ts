@@ -1,8 +1,8 @@
 import type { Logger } from '@spice-ts/channel';
-import { type GuestDriver, type QxlDevice, createGuestDriver } from '@spice-ts/qxl';
+import { createGuestDriver, type GuestDriver, type QxlDevice } from '@spice-ts/qxl';
 import type { KeyboardDevice, MouseDevice, TabletDevice } from '@spice-ts/server';
 import type { Rect } from './rect.js';
-import { type DemoScene, createDemoScene } from './scene.js';
+import { createDemoScene, type DemoScene } from './scene.js';
 
 /** SPICE_CURSOR_TYPE_ALPHA. */
 const CURSOR_TYPE_ALPHA = 0;
@@ -53,17 +53,30 @@ export class DemoGuest {
       x: pointer.x,
       y: pointer.y,
       visible: true,
-      shape: { width: shape.width, height: shape.height, hotX: shape.hotX, hotY: shape.hotY, type: CURSOR_TYPE_ALPHA, data: shape.data },
+      shape: {
+        width: shape.width,
+        height: shape.height,
+        hotX: shape.hotX,
+        hotY: shape.hotY,
+        type: CURSOR_TYPE_ALPHA,
+        data: shape.data,
+      },
     });
     await this.flush();
     if (this.init.animate) {
-      this.timer = setInterval(() => {
-        if (this.paused) return;
-        this.scene.tick();
-        this.requestFlush();
-      }, Math.round(1000 / this.init.fps));
+      this.timer = setInterval(
+        () => {
+          if (this.paused) return;
+          this.scene.tick();
+          this.requestFlush();
+        },
+        Math.round(1000 / this.init.fps),
+      );
     }
-    this.init.logger.info({ width: this.init.width, height: this.init.height, fps: this.init.animate ? this.init.fps : 0 }, 'demo guest running');
+    this.init.logger.info(
+      { width: this.init.width, height: this.init.height, fps: this.init.animate ? this.init.fps : 0 },
+      'demo guest running',
+    );
   }
 
   /** Stops the clock and the animation (input still works). */

@@ -13,9 +13,5 @@ export class DemoRangeError extends Error {
 }
 
 export function isDemoRangeError(error: unknown): error is DemoRangeError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'ERR_DEMO_RANGE'
-  );
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ERR_DEMO_RANGE';
 }

@@ -78,14 +78,7 @@ export function measureText(text: string): { width: number; height: number } {
  * outside printable ASCII, tabs and newlines included, draw as a box. Respects the clip.
  * Returns the width drawn (`measureText(text).width`).
  */
-export function drawText(
-  fb: Framebuffer,
-  x: number,
-  y: number,
-  text: string,
-  color: Color,
-  bg?: Color,
-): number {
+export function drawText(fb: Framebuffer, x: number, y: number, text: string, color: Color, bg?: Color): number {
   const clip = fb.clip;
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);

@@ -25,7 +25,7 @@ export function rgb(r: number, g: number, b: number): Color {
 
 /** Linear mix of two colours; `t` = 0 gives `a`, 1 gives `b`. */
 export function mixColors(a: Color, b: Color, t: number): Color {
-  const k = t <= 0 ? 0 : t >= 1 ? 1 : t;
+  const k = Math.min(1, Math.max(0, t));
   const mix = (shift: number): number => {
     const ca = (a >> shift) & 0xff;
     const cb = (b >> shift) & 0xff;
@@ -79,25 +79,11 @@ export interface Framebuffer extends PixelSource {
   line(x0: number, y0: number, x1: number, y1: number, color: Color): void;
   fillCircle(cx: number, cy: number, radius: number, color: Color): void;
   strokeCircle(cx: number, cy: number, radius: number, color: Color): void;
-  fillRoundedRect(
-    x: number,
-    y: number,
-    width: number,
-    height: number,
-    radius: number,
-    color: Color,
-  ): void;
+  fillRoundedRect(x: number, y: number, width: number, height: number, radius: number, color: Color): void;
   /** A raised (or, with the colours swapped, sunken) one-pixel 3D frame. */
   bevelRect(x: number, y: number, width: number, height: number, light: Color, dark: Color): void;
   /** Rows blend from `top` at the first row to `bottom` at the last. */
-  verticalGradient(
-    x: number,
-    y: number,
-    width: number,
-    height: number,
-    top: Color,
-    bottom: Color,
-  ): void;
+  verticalGradient(x: number, y: number, width: number, height: number, top: Color, bottom: Color): void;
   /** Scales every channel by `factor` in [0, 1] (used for drop shadows). */
   darkenRect(x: number, y: number, width: number, height: number, factor: number): void;
   /**
@@ -105,15 +91,7 @@ export interface Framebuffer extends PixelSource {
    * cut to the source's bounds and the destination to the clip; `source` may be this framebuffer
    * (overlapping areas are handled).
    */
-  blit(
-    source: PixelSource,
-    sx: number,
-    sy: number,
-    width: number,
-    height: number,
-    dx: number,
-    dy: number,
-  ): void;
+  blit(source: PixelSource, sx: number, sy: number, width: number, height: number, dx: number, dy: number): void;
 
   /**
    * A tightly packed copy (`width * 4` bytes per row, B,G,R,X) of a rectangle that must lie
@@ -150,9 +128,7 @@ class SoftwareFramebuffer implements Framebuffer {
       width > MAX_FRAMEBUFFER_SIDE ||
       height > MAX_FRAMEBUFFER_SIDE
     ) {
-      throw new DemoRangeError(
-        `framebuffer size ${width}x${height} must be integers in 1..${MAX_FRAMEBUFFER_SIDE}`,
-      );
+      throw new DemoRangeError(`framebuffer size ${width}x${height} must be integers in 1..${MAX_FRAMEBUFFER_SIDE}`);
     }
     if (!isLittleEndianHost()) {
       throw new DemoRangeError('the demo framebuffer needs a little-endian host');
@@ -299,14 +275,7 @@ class SoftwareFramebuffer implements Framebuffer {
     }
   }
 
-  fillRoundedRect(
-    x: number,
-    y: number,
-    width: number,
-    height: number,
-    radius: number,
-    color: Color,
-  ): void {
+  fillRoundedRect(x: number, y: number, width: number, height: number, radius: number, color: Color): void {
     const r = Math.max(0, Math.min(Math.floor(radius), Math.floor(width / 2), Math.floor(height / 2)));
     if (r === 0) {
       this.fillRect(x, y, width, height, color);
@@ -330,14 +299,7 @@ class SoftwareFramebuffer implements Framebuffer {
     this.vLine(x + width - 1, y, height - 1, dark);
   }
 
-  verticalGradient(
-    x: number,
-    y: number,
-    width: number,
-    height: number,
-    top: Color,
-    bottom: Color,
-  ): void {
+  verticalGradient(x: number, y: number, width: number, height: number, top: Color, bottom: Color): void {
     const c = this.#clip;
     const first = Math.max(c.top, y);
     const last = Math.min(c.bottom, y + height);
@@ -364,15 +326,7 @@ class SoftwareFramebuffer implements Framebuffer {
     }
   }
 
-  blit(
-    source: PixelSource,
-    sx: number,
-    sy: number,
-    width: number,
-    height: number,
-    dx: number,
-    dy: number,
-  ): void {
+  blit(source: PixelSource, sx: number, sy: number, width: number, height: number, dx: number, dy: number): void {
     // Cut the source area to the source, then the destination to the clip, moving both together.
     const src = intersectRects(makeRect(0, 0, source.width, source.height), makeRect(sx, sy, width, height));
     if (isEmptyRect(src)) return;
@@ -446,4 +400,3 @@ class SoftwareFramebuffer implements Framebuffer {
     }
   }
 }
-

@@ -5,7 +5,7 @@
  * pointer shape. Pure TypeScript without imports; the app's glue turns damage into QXL
  * drawables (a FILL where `isUniform` finds one colour, a COPY of `extract` otherwise).
  */
-export { type CursorShape, CURSOR_SIZE, createArrowCursor } from './cursor.js';
+export { CURSOR_SIZE, type CursorShape, createArrowCursor } from './cursor.js';
 export {
   createDamageTracker,
   type DamageTracker,

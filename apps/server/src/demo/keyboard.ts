@@ -112,13 +112,9 @@ export function createUsKeyboard(): UsKeyboard {
           rightAlt = !release;
           return undefined;
         case Scancode.Enter:
-          return release || leftCtrl || rightCtrl || leftAlt || rightAlt
-            ? undefined
-            : { type: 'insert', text: '\n' };
+          return release || leftCtrl || rightCtrl || leftAlt || rightAlt ? undefined : { type: 'insert', text: '\n' };
         case Scancode.KeypadSlash:
-          return release || leftCtrl || rightCtrl || leftAlt || rightAlt
-            ? undefined
-            : { type: 'insert', text: '/' };
+          return release || leftCtrl || rightCtrl || leftAlt || rightAlt ? undefined : { type: 'insert', text: '/' };
         default:
           // Arrows, Home/End, Insert/Delete, the fake shifts of Print Screen, GUI keys: ignored.
           return undefined;

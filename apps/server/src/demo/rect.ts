@@ -64,10 +64,7 @@ export function rectsOverlap(a: Rect, b: Rect): boolean {
 export function rectContains(outer: Rect, inner: Rect): boolean {
   if (isEmptyRect(inner)) return true;
   return (
-    inner.left >= outer.left &&
-    inner.top >= outer.top &&
-    inner.right <= outer.right &&
-    inner.bottom <= outer.bottom
+    inner.left >= outer.left && inner.top >= outer.top && inner.right <= outer.right && inner.bottom <= outer.bottom
   );
 }
 

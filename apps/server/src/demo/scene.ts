@@ -4,15 +4,7 @@ import { DemoRangeError } from './errors.js';
 import { drawText, GLYPH_HEIGHT, GLYPH_WIDTH } from './font.js';
 import { type Color, createFramebuffer, type Framebuffer, mixColors } from './framebuffer.js';
 import { createUsKeyboard, KeyboardLed, type TextEdit } from './keyboard.js';
-import {
-  EMPTY_RECT,
-  makeRect,
-  type Rect,
-  rectContains,
-  rectHeight,
-  rectsOverlap,
-  rectWidth,
-} from './rect.js';
+import { EMPTY_RECT, makeRect, type Rect, rectContains, rectHeight, rectsOverlap, rectWidth } from './rect.js';
 import { layoutText } from './text-layout.js';
 
 /** SPICE mouse button numbers (spice-protocol `enums.h` SpiceMouseButton). */
@@ -338,7 +330,7 @@ export function createDemoScene(init: DemoSceneInit = {}): DemoScene {
     return {
       ballX: BALL_RADIUS + Math.round(triangleWave((elapsed * BALL_SPEED_X) / 1000, w - 1 - 2 * BALL_RADIUS)),
       ballY: BALL_RADIUS + Math.round(triangleWave((elapsed * BALL_SPEED_Y) / 1000 + 40, h - 1 - 2 * BALL_RADIUS)),
-      spoke: (((Math.floor(elapsed / SPINNER_STEP_MS) % SPINNER_SPOKES) + SPINNER_SPOKES) % SPINNER_SPOKES),
+      spoke: ((Math.floor(elapsed / SPINNER_STEP_MS) % SPINNER_SPOKES) + SPINNER_SPOKES) % SPINNER_SPOKES,
     };
   }
 
@@ -348,12 +340,7 @@ export function createDemoScene(init: DemoSceneInit = {}): DemoScene {
   }
 
   function describeKeyboard(): string {
-    return [
-      keyboard.leds,
-      keyboard.shift ? 1 : 0,
-      keyboard.ctrl ? 1 : 0,
-      keyboard.alt ? 1 : 0,
-    ].join(',');
+    return [keyboard.leds, keyboard.shift ? 1 : 0, keyboard.ctrl ? 1 : 0, keyboard.alt ? 1 : 0].join(',');
   }
 
   // ---- drawing ----
@@ -404,7 +391,13 @@ export function createDemoScene(init: DemoSceneInit = {}): DemoScene {
     buttons.forEach((color, i) => {
       target.fillCircle(frame.right - 14 - (buttons.length - 1 - i) * 16, buttonY, 5, color);
     });
-    target.fillRect(frame.left + 1, frame.top + 1 + TITLE_BAR_HEIGHT, w - 2, h - 2 - TITLE_BAR_HEIGHT, Theme.windowBody);
+    target.fillRect(
+      frame.left + 1,
+      frame.top + 1 + TITLE_BAR_HEIGHT,
+      w - 2,
+      h - 2 - TITLE_BAR_HEIGHT,
+      Theme.windowBody,
+    );
     const area = contentArea(frame);
     target.withClip(area, () => spec.content(target, area));
   }
@@ -439,8 +432,10 @@ export function createDemoScene(init: DemoSceneInit = {}): DemoScene {
 
   function drawAnimation(target: Framebuffer, area: Rect): void {
     target.fillRect(area.left, area.top, rectWidth(area), rectHeight(area), Theme.animationBack);
-    for (let x = area.left + 25; x < area.right; x += 25) target.vLine(x, area.top, rectHeight(area), Theme.animationGrid);
-    for (let y = area.top + 25; y < area.bottom; y += 25) target.hLine(area.left, y, rectWidth(area), Theme.animationGrid);
+    for (let x = area.left + 25; x < area.right; x += 25)
+      target.vLine(x, area.top, rectHeight(area), Theme.animationGrid);
+    for (let y = area.top + 25; y < area.bottom; y += 25)
+      target.hLine(area.left, y, rectWidth(area), Theme.animationGrid);
     // Spinner in the bottom-right corner.
     const cx = area.right - 20;
     const cy = area.bottom - 20;
@@ -449,7 +444,13 @@ export function createDemoScene(init: DemoSceneInit = {}): DemoScene {
       const dx = Math.cos(angle);
       const dy = Math.sin(angle);
       const color = i === frame.spoke ? Theme.spinnerLit : Theme.spinnerDim;
-      target.line(Math.round(cx + dx * 6), Math.round(cy + dy * 6), Math.round(cx + dx * 13), Math.round(cy + dy * 13), color);
+      target.line(
+        Math.round(cx + dx * 6),
+        Math.round(cy + dy * 6),
+        Math.round(cx + dx * 13),
+        Math.round(cy + dy * 13),
+        color,
+      );
     }
     const bx = area.left + frame.ballX;
     const by = area.top + frame.ballY;

@@ -7,7 +7,8 @@ describe('demo cursor', () => {
     expect(c.type).toBe('alpha');
     expect([c.width, c.height]).toEqual([CURSOR_SIZE, CURSOR_SIZE]);
     expect(c.data).toHaveLength(CURSOR_SIZE * CURSOR_SIZE * 4);
-    const at = (x: number, y: number): number[] => Array.from(c.data.subarray((y * c.width + x) * 4, (y * c.width + x) * 4 + 4));
+    const at = (x: number, y: number): number[] =>
+      Array.from(c.data.subarray((y * c.width + x) * 4, (y * c.width + x) * 4 + 4));
     expect(at(c.hotX, c.hotY)).toEqual([0, 0, 0, 0xff]);
     expect(at(2, 5)).toEqual([0xff, 0xff, 0xff, 0xff]); // white fill, B,G,R,A
     expect(at(31, 31)).toEqual([0, 0, 0, 0]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDamageTracker, MAX_DAMAGE_RECTS } from '../../src/demo/damage.js';
-import { makeRect, rectContains, type Rect } from '../../src/demo/rect.js';
+import { makeRect, type Rect, rectContains } from '../../src/demo/rect.js';
 
 function covers(rects: readonly Rect[], r: Rect): boolean {
   for (let y = r.top; y < r.bottom; y++) {

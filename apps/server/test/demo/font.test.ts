@@ -12,9 +12,7 @@ import {
 import { createFramebuffer } from '../../src/demo/framebuffer.js';
 import { makeRect } from '../../src/demo/rect.js';
 
-const PRINTABLE = Array.from({ length: LAST_GLYPH - FIRST_GLYPH + 1 }, (_, i) =>
-  String.fromCharCode(FIRST_GLYPH + i),
-);
+const PRINTABLE = Array.from({ length: LAST_GLYPH - FIRST_GLYPH + 1 }, (_, i) => String.fromCharCode(FIRST_GLYPH + i));
 
 function key(rows: Uint8Array): string {
   return Array.from(rows, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -27,7 +25,11 @@ describe('demo font', () => {
       expect(hasGlyph(ch)).toBe(true);
       const rows = glyphRows(ch);
       expect(rows).toHaveLength(GLYPH_HEIGHT);
-      if (ch !== ' ') expect(rows.some((b) => b !== 0), `glyph ${ch} has ink`).toBe(true);
+      if (ch !== ' ')
+        expect(
+          rows.some((b) => b !== 0),
+          `glyph ${ch} has ink`,
+        ).toBe(true);
     }
     expect(key(glyphRows(' '))).toBe('00'.repeat(16));
   });
@@ -44,7 +46,10 @@ describe('demo font', () => {
   it('keeps the spacing column blank except for the underscore', () => {
     for (const ch of PRINTABLE) {
       if (ch === '_') continue;
-      expect(glyphRows(ch).every((b) => (b & 1) === 0), ch).toBe(true);
+      expect(
+        glyphRows(ch).every((b) => (b & 1) === 0),
+        ch,
+      ).toBe(true);
     }
   });
 

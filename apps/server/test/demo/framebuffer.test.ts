@@ -33,9 +33,7 @@ describe('demo framebuffer', () => {
     const out = fb.extract({ left: 1, top: 1, right: 3, bottom: 3 });
     expect(out).toHaveLength(2 * 2 * 4);
     // B, G, R, X of (1,1), (2,1), (1,2), (2,2)
-    expect(Array.from(out)).toEqual([
-      0x80, 1, 1, 0, 0x80, 1, 2, 0, 0x80, 2, 1, 0, 0x80, 2, 2, 0,
-    ]);
+    expect(Array.from(out)).toEqual([0x80, 1, 1, 0, 0x80, 1, 2, 0, 0x80, 2, 1, 0, 0x80, 2, 2, 0]);
     out[0] = 0;
     expect(fb.getPixel(1, 1)).toBe(rgb(1, 1, 0x80));
   });
@@ -64,7 +62,12 @@ describe('demo framebuffer', () => {
   });
 
   it('rejects impossible sizes', () => {
-    for (const [w, h] of [[0, 1], [1, 0], [1.5, 2], [9000, 10]] as const) {
+    for (const [w, h] of [
+      [0, 1],
+      [1, 0],
+      [1.5, 2],
+      [9000, 10],
+    ] as const) {
       expect(() => createFramebuffer(w, h)).toThrow(expect.objectContaining({ code: 'ERR_DEMO_RANGE' }));
     }
   });

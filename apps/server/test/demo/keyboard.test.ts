@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createUsKeyboard, KeyboardLed, type TextEdit } from '../../src/demo/keyboard.js';
 import { CAPS_LOCK, LEFT_SHIFT, RIGHT_SHIFT, tap, typeString } from './us-scancodes.js';
 
-function collect(): { edits: TextEdit[]; keyScancode(code: number, down: boolean): void; kb: ReturnType<typeof createUsKeyboard> } {
+function collect(): {
+  edits: TextEdit[];
+  keyScancode(code: number, down: boolean): void;
+  kb: ReturnType<typeof createUsKeyboard>;
+} {
   const kb = createUsKeyboard();
   const edits: TextEdit[] = [];
   return { edits, kb, keyScancode: (code, down) => edits.push(...kb.feed(code, down)) };
@@ -101,7 +105,8 @@ describe('demo US keyboard', () => {
 
   it('swallows the Pause sequence', () => {
     const kb = createUsKeyboard();
-    for (const b of [0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5]) expect(kb.feed(b, (b & 0x80) === 0 || b === 0xe1)).toEqual([]);
+    for (const b of [0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5])
+      expect(kb.feed(b, (b & 0x80) === 0 || b === 0xe1)).toEqual([]);
     expect(kb.leds).toBe(0);
     expect(kb.ctrl).toBe(false);
   });

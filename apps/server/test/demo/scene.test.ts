@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_DAMAGE_RECTS } from '../../src/demo/damage.js';
+import { makeRect, type Rect, rectArea, rectContains, rectsOverlap } from '../../src/demo/rect.js';
 import {
   createDemoScene,
   type DemoScene,
@@ -7,7 +8,6 @@ import {
   formatClock,
   PointerButton,
 } from '../../src/demo/scene.js';
-import { makeRect, type Rect, rectArea, rectContains, rectsOverlap } from '../../src/demo/rect.js';
 import { BACKSPACE, ENTER, ESCAPE, tap, typeString } from './us-scancodes.js';
 
 /** 2024-01-01 12:34:56.000 UTC. */
@@ -115,7 +115,8 @@ describe('demo scene', () => {
     const long = 'the quick brown fox jumps over the lazy dog '.repeat(30);
     typeString(s, long);
     expect(s.typedText).toBe(long);
-    for (const r of s.takeDamage()) expect(rectContains(s.layout.textBox, r) || rectContains(s.layout.keyboard, r)).toBe(true);
+    for (const r of s.takeDamage())
+      expect(rectContains(s.layout.textBox, r) || rectContains(s.layout.keyboard, r)).toBe(true);
   });
 
   it('does not type the 0xE0 prefix of extended keys', () => {

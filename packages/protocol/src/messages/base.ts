@@ -1,7 +1,7 @@
 import { BaseMsg, BaseMsgc } from '../message-types.js';
 import { Reader } from '../reader.js';
 import { decodeCString, encodeUtf8 } from '../text.js';
-import { type MessageCodec, emptyCodec, single } from './codec.js';
+import { emptyCodec, type MessageCodec, single } from './codec.js';
 
 export interface SetAck {
   generation: number;
@@ -56,7 +56,14 @@ export const notify: MessageCodec<Notify> = {
   encode(m) {
     const text = encodeUtf8(m.message);
     return single(24 + text.byteLength + 1, (w) =>
-      w.u64(m.timestamp).u32(m.severity).u32(m.visibility).u32(m.what).u32(text.byteLength + 1).bytes(text).u8(0),
+      w
+        .u64(m.timestamp)
+        .u32(m.severity)
+        .u32(m.visibility)
+        .u32(m.what)
+        .u32(text.byteLength + 1)
+        .bytes(text)
+        .u8(0),
     );
   },
   decode(body) {

@@ -2,7 +2,7 @@ import { CursorFlags } from '../enums.js';
 import { CursorMsg } from '../message-types.js';
 import { Reader } from '../reader.js';
 import { Writer } from '../writer.js';
-import { type MessageCodec, emptyCodec, single } from './codec.js';
+import { emptyCodec, type MessageCodec, single } from './codec.js';
 import { type Point, readPoint16, writePoint16 } from './types.js';
 
 export interface CursorHeader {
@@ -69,7 +69,9 @@ export const cursorInit: MessageCodec<CursorInit> = {
   encode: (m) =>
     withCursor((w) => {
       writePoint16(w, m.position);
-      w.u16(m.trailLength).u16(m.trailFrequency).u8(m.visible ? 1 : 0);
+      w.u16(m.trailLength)
+        .u16(m.trailFrequency)
+        .u8(m.visible ? 1 : 0);
     }, m.cursor),
   decode(body) {
     const r = new Reader(body);

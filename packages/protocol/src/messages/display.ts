@@ -3,13 +3,13 @@ import { BadValueError, TooLargeError } from '../errors.js';
 import { DisplayMsg, DisplayMsgc } from '../message-types.js';
 import { Reader } from '../reader.js';
 import { BodyBuilder } from './body-builder.js';
-import { type MessageCodec, emptyCodec, single } from './codec.js';
-import { type SpiceImage, encodeImage, readImage } from './image.js';
+import { emptyCodec, type MessageCodec, single } from './codec.js';
+import { encodeImage, readImage, type SpiceImage } from './image.js';
 import {
   type Clip,
+  clipSize,
   type Point,
   type Rect,
-  clipSize,
   readClip,
   readPoint,
   readRect,
@@ -218,7 +218,8 @@ export const monitorsConfig: MessageCodec<{ maxAllowed: number; heads: Head[] }>
   encode: (m) =>
     single(4 + 28 * m.heads.length, (w) => {
       w.u16(m.heads.length).u16(m.maxAllowed);
-      for (const h of m.heads) w.u32(h.monitorId).u32(h.surfaceId).u32(h.width).u32(h.height).u32(h.x).u32(h.y).u32(h.flags);
+      for (const h of m.heads)
+        w.u32(h.monitorId).u32(h.surfaceId).u32(h.width).u32(h.height).u32(h.x).u32(h.y).u32(h.flags);
     }),
   decode(body) {
     const r = new Reader(body);
@@ -228,7 +229,15 @@ export const monitorsConfig: MessageCodec<{ maxAllowed: number; heads: Head[] }>
     r.need(28 * count, 'monitor heads');
     const heads: Head[] = [];
     for (let i = 0; i < count; i++) {
-      heads.push({ monitorId: r.u32(), surfaceId: r.u32(), width: r.u32(), height: r.u32(), x: r.u32(), y: r.u32(), flags: r.u32() });
+      heads.push({
+        monitorId: r.u32(),
+        surfaceId: r.u32(),
+        width: r.u32(),
+        height: r.u32(),
+        x: r.u32(),
+        y: r.u32(),
+        flags: r.u32(),
+      });
     }
     return { maxAllowed, heads };
   },
@@ -253,7 +262,9 @@ export const displayInit: MessageCodec<DisplayInit> = {
   name: 'DISPLAYC_INIT',
   type: DisplayMsgc.Init,
   encode: (m) =>
-    single(14, (w) => w.u8(m.pixmapCacheId).i64(m.pixmapCacheSize).u8(m.glzDictionaryId).i32(m.glzDictionaryWindowSize)),
+    single(14, (w) =>
+      w.u8(m.pixmapCacheId).i64(m.pixmapCacheSize).u8(m.glzDictionaryId).i32(m.glzDictionaryWindowSize),
+    ),
   decode(body) {
     const r = new Reader(body);
     return {

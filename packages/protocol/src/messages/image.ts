@@ -107,7 +107,8 @@ export function encodeImage(image: SpiceImage, start: number): Uint8Array[] {
       if (fromCache) w.u64(b.paletteId ?? 0n);
       else w.u32(0);
       const expected = b.stride * b.y;
-      if (b.data.byteLength !== expected) throw new BadValueError('bitmap data length', `${b.data.byteLength} != ${expected}`);
+      if (b.data.byteLength !== expected)
+        throw new BadValueError('bitmap data length', `${b.data.byteLength} != ${expected}`);
       const chunks = [w.finish(), b.data];
       if (!fromCache && b.palette) {
         const paletteOffset = start + w.offset + b.data.byteLength;

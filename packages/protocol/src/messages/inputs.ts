@@ -1,6 +1,6 @@
 import { InputsMsg, InputsMsgc } from '../message-types.js';
 import { Reader } from '../reader.js';
-import { type MessageCodec, emptyCodec, single } from './codec.js';
+import { emptyCodec, type MessageCodec, single } from './codec.js';
 
 export const inputsInit: MessageCodec<{ keyboardModifiers: number }> = {
   name: 'INPUTS_INIT',

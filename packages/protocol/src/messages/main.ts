@@ -1,8 +1,8 @@
-import { MainMsg, MainMsgc } from '../message-types.js';
 import { TooLargeError } from '../errors.js';
+import { MainMsg, MainMsgc } from '../message-types.js';
 import { Reader } from '../reader.js';
 import { decodeCString, encodeUtf8 } from '../text.js';
-import { type MessageCodec, emptyCodec, single } from './codec.js';
+import { emptyCodec, type MessageCodec, single } from './codec.js';
 
 export interface MainInit {
   sessionId: number;
@@ -100,7 +100,12 @@ export const mainName: MessageCodec<{ name: string }> = {
   type: MainMsg.Name,
   encode(m) {
     const text = encodeUtf8(m.name);
-    return single(4 + text.byteLength + 1, (w) => w.u32(text.byteLength + 1).bytes(text).u8(0));
+    return single(4 + text.byteLength + 1, (w) =>
+      w
+        .u32(text.byteLength + 1)
+        .bytes(text)
+        .u8(0),
+    );
   },
   decode(body) {
     const r = new Reader(body);

@@ -1,17 +1,17 @@
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
-import { type Socket, connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import {
   AuthMechanism,
   CapabilitySet,
   CommonCap,
-  LINK_HEADER_SIZE,
+  concatChunks,
   decodeDataHeader,
   decodeLinkHeader,
   decodeLinkReply,
   encodeLinkHeader,
   encodeLinkMess,
   encodeMiniHeader,
-  concatChunks,
+  LINK_HEADER_SIZE,
   type LinkReply,
 } from '@spice-ts/protocol';
 
@@ -81,7 +81,12 @@ export class TestClient {
   }
 
   /** Sends the link message, reads the reply. */
-  async linkMess(channelType: number, channelId: number, connectionId: number, channelCaps = new CapabilitySet()): Promise<LinkReply> {
+  async linkMess(
+    channelType: number,
+    channelId: number,
+    connectionId: number,
+    channelCaps = new CapabilitySet(),
+  ): Promise<LinkReply> {
     const mess = encodeLinkMess({
       connectionId,
       channelType,
@@ -97,14 +102,23 @@ export class TestClient {
   /** Auth mechanism + ticket; returns the u32 link result. */
   async ticket(reply: LinkReply, password: string): Promise<number> {
     const key = createPublicKey({ key: Buffer.from(reply.pubKey), format: 'der', type: 'spki' });
-    const cipher = publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(`${password}\0`));
+    const cipher = publicEncrypt(
+      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      Buffer.from(`${password}\0`),
+    );
     const mech = Buffer.alloc(4);
     mech.writeUInt32LE(AuthMechanism.Spice);
     this.write(Buffer.concat([mech, cipher]));
     return (await this.read(4)).readUInt32LE(0);
   }
 
-  async link(channelType: number, channelId: number, connectionId: number, password = '', channelCaps?: CapabilitySet): Promise<number> {
+  async link(
+    channelType: number,
+    channelId: number,
+    connectionId: number,
+    password = '',
+    channelCaps?: CapabilitySet,
+  ): Promise<number> {
     const reply = await this.linkMess(channelType, channelId, connectionId, channelCaps);
     if (reply.error !== 0) return reply.error;
     return this.ticket(reply, password);
