@@ -18,13 +18,14 @@ import {
   MouseMode,
   SurfaceFlags,
 } from '@spice-ts/protocol';
-import type {
-  QxlCommandRecord,
-  QxlDevice,
-  QxlDrawable,
-  QxlPrimarySurface,
-  QxlRect,
-  QxlWorkerCallbacks,
+import {
+  QxlBitmapFlag,
+  type QxlCommandRecord,
+  type QxlDevice,
+  type QxlDrawable,
+  type QxlPrimarySurface,
+  type QxlRect,
+  type QxlWorkerCallbacks,
 } from '@spice-ts/qxl';
 import { CursorState } from './cursor-state.js';
 import { createDisplaySurface, type DisplaySurface } from './display-surface.js';
@@ -38,9 +39,6 @@ import {
   MAX_PIPE_ITEMS,
   SERVER_IMAGE_GROUP,
 } from './limits.js';
-
-/** QXL_BITMAP_TOP_DOWN (qxl_dev.h). */
-const QXL_BITMAP_TOP_DOWN = 4;
 
 export interface DisplayWorkerInit {
   device: QxlDevice;
@@ -351,7 +349,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
           width: src.width,
           height: src.height,
           stride: src.stride,
-          topDown: (src.bitmapFlags & QXL_BITMAP_TOP_DOWN) !== 0,
+          topDown: (src.bitmapFlags & QxlBitmapFlag.TopDown) !== 0,
           data: src.data,
           palette: src.palette?.entries ?? null,
         },

@@ -1,11 +1,8 @@
 import type { OutgoingMessage } from '@spice-ts/channel';
 import { bitmapToXrgb, encodeBitmapImage } from '@spice-ts/codecs';
 import { BitmapFmt, BrushType, type Clip, ClipType, display, type SpiceImage } from '@spice-ts/protocol';
-import type { QxlBitmapImage, QxlClip, QxlDrawable } from '@spice-ts/qxl';
+import { QxlBitmapFlag, type QxlBitmapImage, type QxlClip, type QxlDrawable } from '@spice-ts/qxl';
 import { UnsupportedDrawError } from './errors.js';
-
-/** QXL_BITMAP_TOP_DOWN (qxl_dev.h), the same bit as SPICE_BITMAP_FLAGS_TOP_DOWN. */
-const QXL_BITMAP_TOP_DOWN = 4;
 
 export function toClip(clip: QxlClip): Clip {
   return clip.type === 'none' ? { type: ClipType.None } : { type: ClipType.Rects, rects: clip.rects };
@@ -22,7 +19,7 @@ export function encodeGuestBitmap(image: QxlBitmapImage, id: bigint): SpiceImage
       descriptor: { id, type: 0, flags: 0, width: image.width, height: image.height },
       bitmap: {
         format: image.format,
-        flags: image.bitmapFlags & QXL_BITMAP_TOP_DOWN,
+        flags: image.bitmapFlags & QxlBitmapFlag.TopDown,
         x: image.width,
         y: image.height,
         stride: image.stride,
@@ -36,7 +33,7 @@ export function encodeGuestBitmap(image: QxlBitmapImage, id: bigint): SpiceImage
     width: image.width,
     height: image.height,
     stride: image.stride,
-    topDown: (image.bitmapFlags & QXL_BITMAP_TOP_DOWN) !== 0,
+    topDown: (image.bitmapFlags & QxlBitmapFlag.TopDown) !== 0,
     data: image.data,
     palette: image.palette?.entries ?? null,
   });

@@ -324,7 +324,7 @@ class GuestDriverImpl implements GuestDriver {
   // ---- IO -------------------------------------------------------------------------------------
 
   async createPrimary(options: CreatePrimaryOptions): Promise<void> {
-    const format = options.format ?? QxlSurfaceFmt.ThirtyTwoXrgb;
+    const format = options.format ?? QxlSurfaceFmt.X8r8g8b8;
     const bpp = surfaceFormatBpp(format);
     if (bpp === 0) throw new QxlBadValueError('createPrimary format', format, 'is not a surface format');
     const { width, height } = options;
@@ -550,7 +550,7 @@ class GuestDriverImpl implements GuestDriver {
   // ---- drawing --------------------------------------------------------------------------------
 
   drawCopy(o: DrawCopyOptions): Promise<void> {
-    const format = o.format ?? QxlBitmapFmt.ThirtyTwoBit;
+    const format = o.format ?? QxlBitmapFmt.Bit32;
     if (!isRgbBitmapFormat(format))
       throw new QxlBadValueError('drawCopy format', format, 'is not an RGB bitmap format');
     const { width, height, stride } = o;

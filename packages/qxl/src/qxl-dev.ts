@@ -7,6 +7,18 @@
 type ValueOf<T> = T[keyof T];
 
 /** PCI identity of the device (qxl_dev.h). */
+import {
+  BitmapFmt,
+  BrushType,
+  ClipType,
+  CursorType,
+  ImageScaleMode,
+  ImageType,
+  MaskFlags,
+  Ropd,
+  SurfaceFmt,
+} from '@spice-ts/protocol';
+
 export const REDHAT_PCI_VENDOR_ID = 0x1b36;
 export const QXL_DEVICE_ID_STABLE = 0x0100;
 /** We model the qxl-4 revision (monitors config, client capabilities). */
@@ -107,23 +119,9 @@ export const QxlEffect = {
 } as const;
 export type QxlEffect = ValueOf<typeof QxlEffect>;
 
-/** QXLImageDescriptor.type: the SpiceImageType values (enums.h); QXL guests use BITMAP, QUIC, SURFACE. */
-export const QxlImageType = {
-  Bitmap: 0,
-  Quic: 1,
-  Reserved: 2,
-  LzPlt: 100,
-  LzRgb: 101,
-  GlzRgb: 102,
-  FromCache: 103,
-  Surface: 104,
-  Jpeg: 105,
-  FromCacheLossless: 106,
-  ZlibGlzRgb: 107,
-  JpegAlpha: 108,
-  Lz4: 109,
-} as const;
-export type QxlImageType = ValueOf<typeof QxlImageType>;
+/** QXLImageDescriptor.type: the SPICE image types; QXL guests use BITMAP, QUIC, SURFACE. */
+export const QxlImageType = ImageType;
+export type QxlImageType = ValueOf<typeof ImageType>;
 
 /** QXLImageDescriptor.flags (QXLImageFlags). */
 export const QxlImageFlag = { Cache: 1 << 0, HighBitsSet: 1 << 1 } as const;
@@ -137,54 +135,34 @@ export type QxlImageGroup = ValueOf<typeof QxlImageGroup>;
 export const QxlBitmapFlag = { Direct: 1 << 0, Unstable: 1 << 1, TopDown: 1 << 2 } as const;
 export type QxlBitmapFlag = ValueOf<typeof QxlBitmapFlag>;
 
-/** QXLBitmap.format: SpiceBitmapFmt (enums.h). */
-export const QxlBitmapFmt = {
-  Invalid: 0,
-  OneBitLe: 1,
-  OneBitBe: 2,
-  FourBitLe: 3,
-  FourBitBe: 4,
-  EightBit: 5,
-  SixteenBit: 6,
-  TwentyFourBit: 7,
-  ThirtyTwoBit: 8,
-  Rgba: 9,
-  EightBitA: 10,
-} as const;
-export type QxlBitmapFmt = ValueOf<typeof QxlBitmapFmt>;
+/** QXLBitmap.format: the SPICE bitmap formats. */
+export const QxlBitmapFmt = BitmapFmt;
+export type QxlBitmapFmt = ValueOf<typeof BitmapFmt>;
 
 /** Bits per pixel of each bitmap format, indexed by format (red-parse-qxl.cpp's table). */
 export const QXL_BITMAP_FMT_BPP: readonly number[] = [0, 1, 1, 4, 4, 8, 16, 24, 32, 32, 8];
 
 /** Whether a bitmap format carries colours itself (else it needs a palette, unless it is a mask). */
 export function isRgbBitmapFormat(format: number): boolean {
-  return format >= QxlBitmapFmt.SixteenBit && format <= QxlBitmapFmt.EightBitA;
+  return format >= QxlBitmapFmt.Bit16 && format <= QxlBitmapFmt.Bit8A;
 }
 
-/** Surface formats: SpiceSurfaceFmt (enums.h). */
-export const QxlSurfaceFmt = {
-  Invalid: 0,
-  OneA: 1,
-  EightA: 8,
-  Sixteen555: 16,
-  ThirtyTwoXrgb: 32,
-  Sixteen565: 80,
-  ThirtyTwoArgb: 96,
-} as const;
-export type QxlSurfaceFmt = ValueOf<typeof QxlSurfaceFmt>;
+/** Surface formats: the SPICE surface formats. */
+export const QxlSurfaceFmt = SurfaceFmt;
+export type QxlSurfaceFmt = ValueOf<typeof SurfaceFmt>;
 
 /** Bits per pixel of a surface format, 0 for an unknown one (red-parse-qxl.cpp surface_format_to_bpp). */
 export function surfaceFormatBpp(format: number): number {
   switch (format) {
-    case QxlSurfaceFmt.OneA:
+    case QxlSurfaceFmt.A1:
       return 1;
-    case QxlSurfaceFmt.EightA:
+    case QxlSurfaceFmt.A8:
       return 8;
-    case QxlSurfaceFmt.Sixteen555:
-    case QxlSurfaceFmt.Sixteen565:
+    case QxlSurfaceFmt.X1r5g5b5:
+    case QxlSurfaceFmt.R5g6b5:
       return 16;
-    case QxlSurfaceFmt.ThirtyTwoXrgb:
-    case QxlSurfaceFmt.ThirtyTwoArgb:
+    case QxlSurfaceFmt.X8r8g8b8:
+    case QxlSurfaceFmt.A8r8g8b8:
       return 32;
     default:
       return 0;
@@ -203,49 +181,29 @@ export type QxlSurfaceCmdType = ValueOf<typeof QxlSurfaceCmdType>;
 export const QxlCursorCmdType = { Set: 0, Move: 1, Hide: 2, Trail: 3 } as const;
 export type QxlCursorCmdType = ValueOf<typeof QxlCursorCmdType>;
 
-/** QXLCursorHeader.type: SpiceCursorType (enums.h). */
-export const QxlCursorType = {
-  Alpha: 0,
-  Mono: 1,
-  Color4: 2,
-  Color8: 3,
-  Color16: 4,
-  Color24: 5,
-  Color32: 6,
-} as const;
-export type QxlCursorType = ValueOf<typeof QxlCursorType>;
+/** QXLCursorHeader.type: the SPICE cursor types. */
+export const QxlCursorType = CursorType;
+export type QxlCursorType = ValueOf<typeof CursorType>;
 
-/** QXLBrush.type: SpiceBrushType. */
-export const QxlBrushType = { None: 0, Solid: 1, Pattern: 2 } as const;
-export type QxlBrushType = ValueOf<typeof QxlBrushType>;
+/** QXLBrush.type: the SPICE brush types. */
+export const QxlBrushType = BrushType;
+export type QxlBrushType = ValueOf<typeof BrushType>;
 
-/** QXLClip.type: SpiceClipType. */
-export const QxlClipType = { None: 0, Rects: 1 } as const;
-export type QxlClipType = ValueOf<typeof QxlClipType>;
+/** QXLClip.type: the SPICE clip types. */
+export const QxlClipType = ClipType;
+export type QxlClipType = ValueOf<typeof ClipType>;
 
-/** QXLQMask.flags: SpiceMaskFlags. */
-export const QxlMaskFlag = { Invers: 1 << 0 } as const;
-export type QxlMaskFlag = ValueOf<typeof QxlMaskFlag>;
+/** QXLQMask.flags: the SPICE mask flags. */
+export const QxlMaskFlag = MaskFlags;
+export type QxlMaskFlag = ValueOf<typeof MaskFlags>;
 
-/** Scale modes (SpiceImageScaleMode). */
-export const QxlScaleMode = { Interpolate: 0, Nearest: 1 } as const;
-export type QxlScaleMode = ValueOf<typeof QxlScaleMode>;
+/** Scale modes: the SPICE image scale modes. */
+export const QxlScaleMode = ImageScaleMode;
+export type QxlScaleMode = ValueOf<typeof ImageScaleMode>;
 
 /** ROP descriptor bits (SpiceRopd). A plain copy/fill uses OpPut. */
-export const QxlRopd = {
-  InversSrc: 1 << 0,
-  InversBrush: 1 << 1,
-  InversDest: 1 << 2,
-  OpPut: 1 << 3,
-  OpOr: 1 << 4,
-  OpAnd: 1 << 5,
-  OpXor: 1 << 6,
-  OpBlackness: 1 << 7,
-  OpWhiteness: 1 << 8,
-  OpInvers: 1 << 9,
-  InversRes: 1 << 10,
-} as const;
-export type QxlRopd = ValueOf<typeof QxlRopd>;
+export const QxlRopd = Ropd;
+export type QxlRopd = ValueOf<typeof Ropd>;
 
 /** Ring sizes (QXL_COMMAND_RING_SIZE, QXL_CURSOR_RING_SIZE, QXL_RELEASE_RING_SIZE). */
 export const QXL_COMMAND_RING_SIZE = 32;

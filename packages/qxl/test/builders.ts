@@ -43,7 +43,7 @@ export interface BitmapSpec {
 }
 
 export function writeBitmapImage(w: GuestWriter, spec: BitmapSpec): { image: number; data: Uint8Array } {
-  const format = spec.format ?? QxlBitmapFmt.ThirtyTwoBit;
+  const format = spec.format ?? QxlBitmapFmt.Bit32;
   const stride = spec.stride ?? spec.width * 4;
   const data = spec.data ?? pattern(stride * spec.height, 7);
   const image = w.alloc(QXL_IMAGE.SIZE);
@@ -132,7 +132,7 @@ export function writeSurfaceCmd(
   w.u32(cmd + QXL_SURFACE_CMD.surfaceId, 12);
   w.u8(cmd + QXL_SURFACE_CMD.type, QxlSurfaceCmdType.Create);
   const c = cmd + QXL_SURFACE_CMD.surfaceCreate;
-  w.u32(c + QXL_SURFACE.format, s.format ?? QxlSurfaceFmt.ThirtyTwoXrgb);
+  w.u32(c + QXL_SURFACE.format, s.format ?? QxlSurfaceFmt.X8r8g8b8);
   w.u32(c + QXL_SURFACE.width, s.width ?? 128);
   w.u32(c + QXL_SURFACE.height, s.height ?? 128);
   w.i32(c + QXL_SURFACE.stride, s.stride ?? 512);

@@ -70,7 +70,7 @@ function writePrimary(
   ram.setUint32(c + QXL_SURFACE_CREATE.width, o.width ?? 64, true);
   ram.setUint32(c + QXL_SURFACE_CREATE.height, o.height ?? 48, true);
   ram.setInt32(c + QXL_SURFACE_CREATE.stride, o.stride ?? 256, true);
-  ram.setUint32(c + QXL_SURFACE_CREATE.format, o.format ?? QxlSurfaceFmt.ThirtyTwoXrgb, true);
+  ram.setUint32(c + QXL_SURFACE_CREATE.format, o.format ?? QxlSurfaceFmt.X8r8g8b8, true);
   ram.setUint32(c + QXL_SURFACE_CREATE.position, 0, true);
   ram.setUint32(c + QXL_SURFACE_CREATE.mouseMode, 0, true);
   ram.setUint32(c + QXL_SURFACE_CREATE.flags, 0, true);

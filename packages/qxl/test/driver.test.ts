@@ -107,7 +107,7 @@ describe('driver → device round trips', () => {
       width: 17,
       height: 9,
       stride: 68,
-      format: QxlBitmapFmt.ThirtyTwoBit,
+      format: QxlBitmapFmt.Bit32,
       bitmapFlags: QxlBitmapFlag.TopDown,
     });
     expect(d.draw.src.kind === 'bitmap' && d.draw.src.data).toEqual(pixels);
@@ -181,7 +181,7 @@ describe('driver → device round trips', () => {
         stride: 4,
         width: 1,
         height: 1,
-        format: QxlBitmapFmt.EightBit,
+        format: QxlBitmapFmt.Bit8,
       }),
     ).toThrow(expect.objectContaining({ code: QxlErrorCode.BadValue }));
     expect(() =>

@@ -83,7 +83,7 @@ function buildValid(w: GuestWriter, random: () => number): { at: number; type: n
     case 0:
     case 1: {
       const palette = random() < 0.3 ? writePalette(w, [1, 2, 3, 4]) : null;
-      const format = palette !== null ? QxlBitmapFmt.EightBit : QxlBitmapFmt.ThirtyTwoBit;
+      const format = palette !== null ? QxlBitmapFmt.Bit8 : QxlBitmapFmt.Bit32;
       const stride = palette !== null ? width : width * 4;
       const { d } = writeCopy(w, {
         width,
@@ -111,7 +111,7 @@ function buildValid(w: GuestWriter, random: () => number): { at: number; type: n
         w.ptr(d + QXL_DRAWABLE.u + QXL_FILL.brush + QXL_BRUSH.patternPat, pat.image);
       }
       if (random() < 0.5) {
-        const mask = writeBitmapImage(w, { width: 8, height: 2, stride: 1, format: QxlBitmapFmt.OneBitLe });
+        const mask = writeBitmapImage(w, { width: 8, height: 2, stride: 1, format: QxlBitmapFmt.Bit1Le });
         w.ptr(d + QXL_DRAWABLE.u + QXL_FILL.mask + QXL_QMASK.bitmap, mask.image);
       }
       return { at: d, type: QxlCmdType.Draw, cursor: false };

@@ -172,7 +172,7 @@ describe('parser: drawables', () => {
       width: 5,
       height: 3,
       stride: 24,
-      format: QxlBitmapFmt.ThirtyTwoBit,
+      format: QxlBitmapFmt.Bit32,
       bitmapFlags: QxlBitmapFlag.TopDown,
       palette: null,
     });
@@ -213,14 +213,14 @@ describe('parser: drawables', () => {
   it('parses a palette bitmap and requires its palette', () => {
     const { parser, w } = parserSetup();
     const palette = writePalette(w, [0x000000, 0xff0000, 0x00ff00, 0x0000ff]);
-    const { d } = writeCopy(w, { width: 8, height: 2, stride: 8, format: QxlBitmapFmt.EightBit, palette });
+    const { d } = writeCopy(w, { width: 8, height: 2, stride: 8, format: QxlBitmapFmt.Bit8, palette });
     const drawable = parser.parseDrawable(w.addr(d));
     const src = drawable.draw.type === 'copy' ? drawable.draw.src : null;
     expect(src?.kind === 'bitmap' && src.palette).toEqual({
       unique: 77n,
       entries: new Uint32Array([0, 0xff0000, 0xff00, 0xff]),
     });
-    const missing = writeCopy(w, { width: 8, height: 2, stride: 8, format: QxlBitmapFmt.EightBit, palette: null });
+    const missing = writeCopy(w, { width: 8, height: 2, stride: 8, format: QxlBitmapFmt.Bit8, palette: null });
     expect(errorOf(() => parser.parseDrawable(w.addr(missing.d)))).toMatchObject({
       code: QxlErrorCode.BadValue,
       field: 'QXLBitmap.palette',
@@ -229,7 +229,7 @@ describe('parser: drawables', () => {
 
   it('rejects a palette whose entries leave the slot', () => {
     const { parser, w, mem } = parserSetup();
-    const { d, image } = writeCopy(w, { width: 8, height: 2, stride: 8, format: QxlBitmapFmt.EightBit, palette: 0 });
+    const { d, image } = writeCopy(w, { width: 8, height: 2, stride: 8, format: QxlBitmapFmt.Bit8, palette: 0 });
     // A palette header in the last bytes of the slot, claiming two entries: only one fits.
     const end = mem.ram.byteLength - QXL_PALETTE.SIZE - 4;
     w.u16(end + QXL_PALETTE.numEnts, 2);
@@ -255,7 +255,7 @@ describe('parser: drawables', () => {
   it('parses a FILL with a pattern brush and a 1-bit mask without palette', () => {
     const { parser, w } = parserSetup();
     const pat = writeBitmapImage(w, { width: 8, height: 8 });
-    const mask = writeBitmapImage(w, { width: 8, height: 8, stride: 1, format: QxlBitmapFmt.OneBitBe });
+    const mask = writeBitmapImage(w, { width: 8, height: 8, stride: 1, format: QxlBitmapFmt.Bit1Be });
     const d = writeDrawable(w, QxlDrawType.Fill);
     const u = d + QXL_DRAWABLE.u;
     w.u32(u + QXL_FILL.brush + QXL_BRUSH.type, QxlBrushType.Pattern);
@@ -272,7 +272,7 @@ describe('parser: drawables', () => {
     expect(draw.mask).toMatchObject({
       flags: 1,
       pos: { x: 2, y: 0 },
-      bitmap: { kind: 'bitmap', format: QxlBitmapFmt.OneBitBe, palette: null },
+      bitmap: { kind: 'bitmap', format: QxlBitmapFmt.Bit1Be, palette: null },
     });
   });
 
