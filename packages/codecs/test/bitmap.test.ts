@@ -38,7 +38,15 @@ describe('uncompressed bitmap images', () => {
           );
           const back = display.drawCopy.decode(wire).srcBitmap;
           if (back.kind !== 'bitmap') throw new Error('not a bitmap');
-          const pixels = bitmapToXrgb({ ...back.bitmap, width: back.bitmap.x, height: back.bitmap.y, topDown: true });
+          const b = back.bitmap;
+          const pixels = bitmapToXrgb({
+            format: b.format,
+            width: b.x,
+            height: b.y,
+            stride: b.stride,
+            topDown: true,
+            data: b.data,
+          });
           for (let y = 0; y < h; y++) {
             expect([...pixels.data.subarray(y * w * 4, (y + 1) * w * 4)]).toEqual([
               ...data.subarray(y * stride, y * stride + w * 4),
