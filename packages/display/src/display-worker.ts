@@ -78,6 +78,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   private processScheduled = false;
   private cursorScheduled = false;
   private blockedOnPipes = false;
+  private cursorBlockedOnPipes = false;
   private mouseMode: number = MouseMode.Server;
   private imageUnique = 0n;
   private readonly idleWaiters: Array<() => void> = [];
@@ -496,13 +497,21 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   private onCursorConnect(rcc: RedChannelClient): void {
     rcc.startAckWindow(DISPLAY_ACK_WINDOW);
     rcc.send(this.cursor.initMessage(), 'cursor-init');
-    rcc.onPipeEmpty(() => this.scheduleCursor());
+    rcc.onPipeEmpty(() => {
+      if (this.cursorBlockedOnPipes) {
+        this.cursorBlockedOnPipes = false;
+        this.scheduleCursor();
+      }
+    });
   }
 
   private processCursor(): void {
     this.stats?.recordPass('display:cursor');
     for (let n = 0; n < COMMANDS_PER_PASS; n++) {
-      if (this.pipesFull(this.cursorChannel)) return; // resumed when a cursor pipe runs empty
+      if (this.pipesFull(this.cursorChannel)) {
+        this.cursorBlockedOnPipes = true; // resumed when a cursor pipe runs empty
+        return;
+      }
       const command = this.nextCommand(() => this.device.getCursorCommand());
       if (command === undefined) continue;
       if (command === null) {

@@ -7,6 +7,8 @@ import { MM_TIME_DELTA_MS, mmTimeNow } from './mm-time.js';
 export const AGENT_TOKENS = 10;
 /** Payload of the net test's bandwidth ping (upstream NET_TEST_BYTES = 250 KiB). */
 export const NET_TEST_BYTES = 250 * 1024;
+/** The zeros of the bandwidth ping: never written, so every connection sends the same buffer. */
+const NET_TEST_PAYLOAD = new Uint8Array(NET_TEST_BYTES);
 /** Below this the link counts as low bandwidth (10 Mibit/s, upstream). */
 export const LOW_BANDWIDTH_BITS_PER_SEC = 10 * 1024 * 1024;
 /** Largest main-channel client message: 4 KiB + agent data chunks (upstream ≈ 4096 + 11 × 2048). */
@@ -107,7 +109,7 @@ export class MainChannel {
 
   /** Three pings: warm-up, latency, and one with 250 KiB to estimate the bandwidth. */
   private startNetTest(rcc: RedChannelClient, state: MainClientState): void {
-    const payload = new Uint8Array(NET_TEST_BYTES);
+    const payload = NET_TEST_PAYLOAD;
     for (const [id, data] of [
       [1, null],
       [2, null],

@@ -236,9 +236,10 @@ class Reds implements SpiceServer {
     this.counters.connections += 1;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    socket.on('error', () => {}); // reported through the link or channel that owns it
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const log = this.logger.child({ peer });
+    // The link reader or the channel that owns the socket reports the close that follows.
+    socket.on('error', (error) => log.debug({ reason: error.message }, 'socket error'));
     // The reader attaches its data listener before anything is awaited: the client speaks first.
     const reader = new LinkReader(socket, this.init.linkTimeoutMs ?? DEFAULT_LINK_TIMEOUT_MS);
     this.link(socket, reader, log).catch((error: unknown) => {
