@@ -12,8 +12,8 @@ import {
 import { isChannelError, MessageTooLargeError, UnexpectedMessageError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type IncomingMessage, MessageAssembler } from './message-assembler.js';
-import type { OutgoingMessage, PipeItem } from './pipe-item.js';
-import type { LinkedCaps, RedChannel } from './red-channel.js';
+import { DEFAULT_PIPE_ITEM_SIZE, messageItem, type OutgoingMessage, type PipeItem } from './pipe-item.js';
+import { DEFAULT_MAX_PIPE_BYTES, type LinkedCaps, type RedChannel } from './red-channel.js';
 import type { RedClient } from './red-client.js';
 
 export interface ChannelClientStats {
@@ -21,6 +21,10 @@ export interface ChannelClientStats {
   messagesReceived: number;
   bytesSent: number;
   bytesReceived: number;
+  /** Times the channel's squash hook shortened the pipe. */
+  squashes: number;
+  /** Items dropped from the pipe unsent (squashed, removed, or at disconnect). */
+  itemsDropped: number;
 }
 
 const now = (): bigint => process.hrtime.bigint();
@@ -37,14 +41,26 @@ export class RedChannelClient {
   /** Both sides speak the 6-byte mini header (the server always offers it). */
   readonly miniHeader: boolean;
   readonly logger: Logger;
-  readonly stats: ChannelClientStats = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 };
-  /** Round trip of the last answered latency ping, in ms (null until measured). */
+  readonly stats: ChannelClientStats = {
+    messagesSent: 0,
+    messagesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    squashes: 0,
+    itemsDropped: 0,
+  };
+  /** Round trip of the last measured latency ping, in ms (null until measured). */
   latencyMs: number | null = null;
+  /** Smallest round trip measured so far, in ms (upstream keeps the minimum over probes). */
+  minLatencyMs: number | null = null;
+  /** Bound of the pipe in bytes. */
+  readonly maxPipeBytes: number;
 
   private readonly stream: Duplex;
   private readonly writer: SocketWriter;
   private readonly assembler: MessageAssembler;
   private pipe: PipeItem[] = [];
+  private queuedPipeBytes = 0;
   private flushQueued = false;
   private closed = false;
   private serial = 0n;
@@ -58,10 +74,15 @@ export class RedChannelClient {
   private messagesWindow = 0;
   private ackWindow = 0;
 
-  // latency pings
+  // latency probes: two pings each (warm-up, measured)
   private pingTimer: Timer | null = null;
   private pingId = 0;
-  private pendingPing: { id: number; sentAt: bigint } | null = null;
+  private pendingPings = new Map<number, { sentAt: bigint; measured: boolean }>();
+
+  // connectivity watchdog
+  private watchdog: Timer | null = null;
+  private watchdogStrikes = 0;
+  private watchdogMark = { bytesReceived: 0, bytesSent: 0 };
 
   constructor(channel: RedChannel, client: RedClient, stream: Duplex, caps: LinkedCaps) {
     this.channel = channel;
@@ -78,6 +99,7 @@ export class RedChannelClient {
     });
     this.writer.onDrain(() => this.flush());
     this.assembler = new MessageAssembler(this.miniHeader, (type) => channel.maxMessageSize(type));
+    this.maxPipeBytes = channel.init.maxPipeBytes ?? DEFAULT_MAX_PIPE_BYTES;
   }
 
   /** Starts reading (called once by RedChannel.connectClient). */
@@ -87,14 +109,24 @@ export class RedChannelClient {
     this.stream.on('close', () => this.disconnect('peer closed the connection'));
     this.stream.on('end', () => this.disconnect('peer ended the connection'));
     if (initialData && initialData.byteLength > 0) this.receive(initialData);
+    const stats = this.channel.init.stats;
     const ping = this.channel.init.ping;
     if (ping) {
-      this.pingTimer = createTimer(() => this.sendPing(ping.intervalMs), {
+      this.pingTimer = createTimer(() => this.probeLatency(ping.intervalMs), {
         name: `ping:${this.channel.name}`,
         unref: true,
-        ...(this.channel.init.stats ? { stats: this.channel.init.stats } : {}),
+        ...(stats ? { stats } : {}),
       });
       this.pingTimer.start(ping.firstMs);
+    }
+    const connectivity = this.channel.init.connectivity;
+    if (connectivity) {
+      this.watchdog = createTimer(() => this.checkConnectivity(connectivity.timeoutMs), {
+        name: `watchdog:${this.channel.name}`,
+        unref: true,
+        ...(stats ? { stats } : {}),
+      });
+      this.watchdog.start(connectivity.timeoutMs);
     }
   }
 
@@ -105,6 +137,16 @@ export class RedChannelClient {
   /** Items waiting in the pipe. */
   get pipeSize(): number {
     return this.pipe.length;
+  }
+
+  /** Bytes the items waiting in the pipe stand for (their `size`). */
+  get pipeBytes(): number {
+    return this.queuedPipeBytes;
+  }
+
+  /** True while the pipe holds its byte bound or more: producers should wait for onPipeEmpty. */
+  get pipeFull(): boolean {
+    return this.queuedPipeBytes >= this.maxPipeBytes;
   }
 
   /** Bytes handed to the socket and not yet taken by the kernel. */
@@ -132,13 +174,15 @@ export class RedChannelClient {
 
   // ---- outgoing ---------------------------------------------------------------------------
 
-  /** Appends an item to the pipe (FIFO). */
+  /** Appends an item to the pipe (FIFO). Over the byte bound, the channel's squash hook runs. */
   pipeAdd(item: PipeItem): void {
     if (this.closed) {
       item.done?.(false);
       return;
     }
     this.pipe.push(item);
+    this.queuedPipeBytes += itemSize(item);
+    if (this.pipeFull) this.squash();
     this.scheduleFlush();
   }
 
@@ -149,6 +193,7 @@ export class RedChannelClient {
       return;
     }
     this.pipe.unshift(item);
+    this.queuedPipeBytes += itemSize(item);
     this.scheduleFlush();
   }
 
@@ -157,8 +202,27 @@ export class RedChannelClient {
     const i = this.pipe.indexOf(item);
     if (i < 0) return false;
     this.pipe.splice(i, 1);
+    this.queuedPipeBytes -= itemSize(item);
+    this.stats.itemsDropped += 1;
     item.done?.(false);
     return true;
+  }
+
+  private squash(): void {
+    const hook = this.channel.init.handler.squash;
+    if (!hook) return;
+    const next = hook(this, this.pipe);
+    if (!next) return;
+    const kept = new Set(next);
+    for (const item of this.pipe) {
+      if (!kept.has(item)) {
+        this.stats.itemsDropped += 1;
+        item.done?.(false);
+      }
+    }
+    this.pipe = [...next];
+    this.queuedPipeBytes = this.pipe.reduce((n, i) => n + itemSize(i), 0);
+    this.stats.squashes += 1;
   }
 
   /** The queued items, oldest first (read-only view for producers that squash). */
@@ -168,7 +232,7 @@ export class RedChannelClient {
 
   /** Convenience: queue one already-built message. */
   send(message: OutgoingMessage, kind = 'message'): void {
-    this.pipeAdd({ kind, marshal: () => message });
+    this.pipeAdd(messageItem(kind, message));
   }
 
   /** Called whenever the pipe becomes empty and the socket can take more: produce more now. */
@@ -204,6 +268,7 @@ export class RedChannelClient {
       try {
         while (this.pipe.length > 0 && !this.blocked && !this.closed) {
           const item = this.pipe.shift()!;
+          this.queuedPipeBytes -= itemSize(item);
           let messages: OutgoingMessage | readonly OutgoingMessage[];
           try {
             messages = item.marshal();
@@ -304,27 +369,66 @@ export class RedChannelClient {
 
   // ---- latency ----------------------------------------------------------------------------
 
-  private sendPing(intervalMs: number): void {
+  /** Interval between a busy socket's re-checks before a probe (upstream: 100 ms). */
+  private static readonly PROBE_RETRY_MS = 100;
+
+  private probeLatency(intervalMs: number): void {
     if (this.closed) return;
-    if (!this.pendingPing) {
+    if (this.writer.queuedBytes > 0 || this.pipe.length > 0) {
+      // Our own bytes would be measured, not the link: try again shortly.
+      this.pingTimer?.start(RedChannelClient.PROBE_RETRY_MS);
+      return;
+    }
+    this.pendingPings.clear();
+    for (const measured of [false, true]) {
       const id = ++this.pingId;
-      const sentAt = now();
-      this.pendingPing = { id, sentAt };
       this.pipeAdd({
         kind: 'ping',
-        marshal: () => ({ type: base.ping.type, body: base.ping.encode({ id, timestamp: sentAt }) }),
+        size: 18,
+        marshal: () => {
+          const sentAt = now();
+          this.pendingPings.set(id, { sentAt, measured });
+          return { type: base.ping.type, body: base.ping.encode({ id, timestamp: sentAt }) };
+        },
       });
     }
     this.pingTimer?.start(intervalMs);
   }
 
   private handlePong(pong: { id: number; timestamp: bigint }): void {
-    if (!this.pendingPing || pong.id !== this.pendingPing.id) {
+    const sent = this.pendingPings.get(pong.id);
+    if (!sent) {
       this.logger.debug({ id: pong.id }, 'ignoring a PONG with an unexpected id');
       return;
     }
-    this.latencyMs = Number(now() - this.pendingPing.sentAt) / 1e6;
-    this.pendingPing = null;
+    this.pendingPings.delete(pong.id);
+    if (!sent.measured) return;
+    const ms = Number(now() - sent.sentAt) / 1e6;
+    this.latencyMs = ms;
+    this.minLatencyMs = this.minLatencyMs === null ? ms : Math.min(this.minLatencyMs, ms);
+  }
+
+  /** True while this side waits on the client: a PONG, an ACK, or a socket that takes no bytes. */
+  private get waitingOnClient(): boolean {
+    return this.pendingPings.size > 0 || this.waitingForAck || this.writer.queuedBytes > 0;
+  }
+
+  private checkConnectivity(timeoutMs: number): void {
+    if (this.closed) return;
+    const heard = this.stats.bytesReceived !== this.watchdogMark.bytesReceived;
+    const drained = this.stats.bytesSent !== this.watchdogMark.bytesSent && this.writer.queuedBytes === 0;
+    this.watchdogMark = { bytesReceived: this.stats.bytesReceived, bytesSent: this.stats.bytesSent };
+    if (!heard && !drained && this.waitingOnClient) {
+      this.watchdogStrikes += 1;
+      if (this.watchdogStrikes >= 2) {
+        this.logger.warn({ timeoutMs }, 'client unresponsive: neither reading nor answering');
+        this.disconnect(`connectivity timeout (${2 * timeoutMs} ms without progress)`);
+        return;
+      }
+    } else {
+      this.watchdogStrikes = 0;
+    }
+    this.watchdog?.start(timeoutMs);
   }
 
   // ---- teardown ---------------------------------------------------------------------------
@@ -339,8 +443,11 @@ export class RedChannelClient {
     if (this.closed) return;
     this.closed = true;
     this.pingTimer?.dispose();
+    this.watchdog?.dispose();
     const dropped = this.pipe;
     this.pipe = [];
+    this.queuedPipeBytes = 0;
+    this.stats.itemsDropped += dropped.length;
     for (const item of dropped) item.done?.(false);
     this.writer.destroy();
     this.logger.info({ reason }, 'channel client disconnected');
@@ -348,4 +455,8 @@ export class RedChannelClient {
     this.disconnectListeners.clear();
     this.pipeEmptyListeners.clear();
   }
+}
+
+function itemSize(item: PipeItem): number {
+  return item.size ?? DEFAULT_PIPE_ITEM_SIZE;
 }

@@ -10,6 +10,9 @@ import type { RedClient } from './red-client.js';
 /** Largest client message accepted by default (upstream main channel ≈ 4 KiB + agent chunks). */
 export const DEFAULT_MAX_MESSAGE_SIZE = 4096;
 
+/** Default bound of a client's pipe in bytes: a few full 1080p frames, uncompressed. */
+export const DEFAULT_MAX_PIPE_BYTES = 8 * 1024 * 1024;
+
 /**
  * What a channel implementation provides. First-party channels (main, display, inputs, cursor)
  * and third-party ones implement the same interface.
@@ -24,6 +27,12 @@ export interface ChannelHandler {
   handleMessage(rcc: RedChannelClient, message: IncomingMessage): void;
   /** The client is gone (socket closed, error, or its RedClient was destroyed). */
   disconnect?(rcc: RedChannelClient): void;
+  /**
+   * The pipe went over its byte bound: return a shorter list that stands for the same outcome
+   * (e.g. outstanding drawing squashed into one surface image), or null to keep it as it is.
+   * Items left out of the returned list are dropped (their `done(false)` is called).
+   */
+  squash?(rcc: RedChannelClient, items: readonly PipeItem[]): PipeItem[] | null;
 }
 
 export interface RedChannelInit {
@@ -39,8 +48,19 @@ export interface RedChannelInit {
   ackWindow?: number;
   /** Largest client message body accepted, per message type. */
   maxMessageSize?: number | ((type: number) => number);
-  /** Latency pings: first after `firstMs`, then every `intervalMs`. Omit for none. */
+  /**
+   * Latency probes: the first after `firstMs`, then every `intervalMs`. Each probe sends two
+   * PINGs (a warm-up, then the measured one); the round trip is the minimum over probes. A probe
+   * is put off while the socket still has bytes queued. Omit for none.
+   */
   ping?: { firstMs: number; intervalMs: number };
+  /**
+   * Disconnect a client that, for two checks in a row `timeoutMs` apart, sent us nothing while we
+   * waited on it (a PONG, an ACK, or its socket taking our bytes). Omit for no watchdog.
+   */
+  connectivity?: { timeoutMs: number };
+  /** Bound of each client's pipe in bytes (the sum of the items' `size`); default 8 MiB. */
+  maxPipeBytes?: number;
   /** Whether several viewers may connect this channel at once. */
   multiClient?: boolean;
   handler: ChannelHandler;

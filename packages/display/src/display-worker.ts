@@ -35,8 +35,9 @@ import {
   COMMANDS_PER_PASS,
   DISPLAY_ACK_WINDOW,
   DISPLAY_MAX_CLIENT_MESSAGE,
+  DISPLAY_MAX_PIPE_BYTES,
   DISPLAY_PING,
-  MAX_PIPE_ITEMS,
+  DRAW_OVERHEAD_BYTES,
   SERVER_IMAGE_GROUP,
 } from './limits.js';
 
@@ -46,8 +47,8 @@ export interface DisplayWorkerInit {
   id?: number;
   logger?: Logger;
   stats?: LoopStats;
-  /** Pipe bound per client, in items. */
-  maxPipeItems?: number;
+  /** Pipe bound per display/cursor client, in bytes. */
+  maxPipeBytes?: number;
 }
 
 interface DisplayClientState {
@@ -74,7 +75,6 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   readonly counters = { commands: 0, dropped: 0, released: 0, passes: 0 };
   private readonly surfaces = new Map<number, DisplaySurface>();
   private readonly clientState = new WeakMap<RedChannelClient, DisplayClientState>();
-  private readonly maxPipeItems: number;
   private processScheduled = false;
   private cursorScheduled = false;
   private blockedOnPipes = false;
@@ -87,7 +87,6 @@ export class DisplayWorker implements QxlWorkerCallbacks {
     this.device = init.device;
     this.logger = (init.logger ?? silentLogger).child({ component: 'display-worker' });
     this.stats = init.stats;
-    this.maxPipeItems = init.maxPipeItems ?? MAX_PIPE_ITEMS;
     const id = init.id ?? 0;
     const common = {
       id,
@@ -95,6 +94,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       ackWindow: DISPLAY_ACK_WINDOW,
       maxMessageSize: DISPLAY_MAX_CLIENT_MESSAGE,
       ping: DISPLAY_PING,
+      maxPipeBytes: init.maxPipeBytes ?? DISPLAY_MAX_PIPE_BYTES,
       multiClient: true,
       logger: init.logger ?? silentLogger,
       ...(init.stats ? { stats: init.stats } : {}),
@@ -224,7 +224,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   }
 
   private pipesFull(channel: RedChannel): boolean {
-    for (const rcc of channel.clients) if (rcc.pipeSize >= this.maxPipeItems) return true;
+    for (const rcc of channel.clients) if (rcc.pipeFull) return true;
     return false;
   }
 
@@ -358,8 +358,14 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         draw.ropDescriptor,
       );
     }
+    const size =
+      DRAW_OVERHEAD_BYTES + (draw.type === 'copy' && draw.src.kind === 'bitmap' ? draw.src.data.byteLength : 0);
     for (const rcc of this.readyDisplayClients()) {
-      rcc.pipeAdd({ kind: `draw-${draw.type}`, marshal: () => marshalDrawable(drawable, () => this.nextImageId()) });
+      rcc.pipeAdd({
+        kind: `draw-${draw.type}`,
+        size,
+        marshal: () => marshalDrawable(drawable, () => this.nextImageId()),
+      });
     }
   }
 
@@ -489,7 +495,8 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       }
       messages.push({ type: display.mark.type, body: [] });
     }
-    rcc.pipeAdd({ kind: withContent ? 'surface-image' : 'surface-create', marshal: () => messages });
+    const size = messages.reduce((n, m) => n + m.body.reduce((b, c) => b + c.byteLength, 6), 0);
+    rcc.pipeAdd({ kind: withContent ? 'surface-image' : 'surface-create', size, marshal: () => messages });
   }
 
   // ---- cursor channel -------------------------------------------------------------------------

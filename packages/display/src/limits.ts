@@ -1,7 +1,12 @@
-/** Most items a display or cursor client's pipe may hold before the worker stops pulling guest
- *  commands (upstream MAX_PIPE_SIZE). It must exceed twice the ACK window (2 × 20) so that an
- *  incoming ACK always makes room. Bounding by bytes with squashing comes with the display issue. */
-export const MAX_PIPE_ITEMS = 50;
+/**
+ * Bytes a display or cursor client's pipe may hold before the worker stops pulling guest commands
+ * (upstream bounded it by 50 items, whatever their size). Items carry their encoded size; an
+ * image-heavy pipe stops the worker sooner than a pipe of small fills.
+ */
+export const DISPLAY_MAX_PIPE_BYTES = 8 * 1024 * 1024;
+
+/** Bytes of a draw message besides its image (base, clip, descriptor, headers). */
+export const DRAW_OVERHEAD_BYTES = 128;
 
 /** Commands processed in one pass before yielding to the event loop (sockets, timers). */
 export const COMMANDS_PER_PASS = 64;

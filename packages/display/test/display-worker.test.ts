@@ -74,7 +74,8 @@ afterEach(() => {
 
 async function setup() {
   const device = createQxlDevice();
-  const worker = new DisplayWorker({ device });
+  // A small pipe bound (256 KiB: about twenty 64x48 frames) so that stalls show quickly.
+  const worker = new DisplayWorker({ device, maxPipeBytes: 256 * 1024 });
   const driver = createGuestDriver(device);
   await driver.createPrimary({ width: 64, height: 48 });
   const [server, client] = await socketPair();
