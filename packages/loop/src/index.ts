@@ -31,6 +31,7 @@ export {
 export { createInThreadDispatcherPair, type InThreadDispatcherInit } from './in-thread-dispatcher.js';
 export { createLoopStats, type LoopStats, type LoopStatsSnapshot } from './loop-stats.js';
 export { createPortDispatcher, type PortDispatcherInit } from './port-dispatcher.js';
+export { createSocketWatch, type SocketWatch, type SocketWatchInit, WatchEvent } from './socket-watch.js';
 export {
   createSocketWriter,
   DEFAULT_WRITER_HIGH_WATER_MARK,
