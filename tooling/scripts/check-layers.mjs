@@ -38,6 +38,8 @@ const LAYERS = {
   '@spice-ts/server-app': { layer: 'app', allow: 'all-packages' },
   '@spice-ts/config': { layer: 'tooling', allow: 'all-packages' },
   '@spice-ts/e2e': { layer: 'tooling', allow: 'all-packages' },
+  // Third-party examples: they may use the published packages, like any outside project.
+  '@spice-ts/example-port-echo': { layer: 'example', allow: [...L0, ...L1, '@spice-ts/display', '@spice-ts/server'] },
 };
 /** Packages that test/ and bench/ files of any package may also import (as devDependencies). */
 const TEST_ONLY_IMPORTS = ['@spice-ts/config', '@spice-ts/e2e'];

@@ -11,3 +11,4 @@ export * from './pipe-item.js';
 export * from './red-channel.js';
 export * from './red-channel-client.js';
 export * from './red-client.js';
+export * from './sdk.js';

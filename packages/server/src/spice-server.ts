@@ -1,6 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { type Logger, type RedChannel, type RedChannelClient, RedClient, silentLogger } from '@spice-ts/channel';
+import {
+  type ChannelFactory,
+  type Logger,
+  RedChannel,
+  type RedChannelClient,
+  RedClient,
+  silentLogger,
+} from '@spice-ts/channel';
 import type { DisplayWorker } from '@spice-ts/display';
 import type { LoopStats } from '@spice-ts/loop';
 import {
@@ -59,6 +66,8 @@ export interface SpiceServerInit {
   tablet?: TabletDevice;
   /** Display workers (one per QXL device); their display and cursor channels are registered. */
   displays?: DisplayWorker[];
+  /** More channels (first- or third-party), as channel factories from the channel SDK. */
+  channels?: ChannelFactory[];
   /** QXL RAM size announced in MAIN_INIT (spice-gtk sizes its GLZ window from it). */
   ramHint?: number;
   logger?: Logger;
@@ -70,8 +79,11 @@ export interface SpiceServer {
   listen(): Promise<{ host: string; port: number }>;
   /** Stops listening and disconnects every client. */
   close(): Promise<void>;
-  /** Adds a channel (third-party or first-party); clients already attached are told about it. */
-  addChannel(channel: RedChannel): void;
+  /**
+   * Adds a channel, built or as a channel factory from the SDK (the server injects its logger and
+   * statistics); clients already attached are told about it.
+   */
+  addChannel(channel: RedChannel | ChannelFactory): RedChannel;
   /** Viewers currently connected. */
   readonly sessions: ReadonlyMap<number, RedClient>;
   readonly mainChannel: MainChannel;
@@ -146,6 +158,11 @@ class Reds implements SpiceServer {
       this.register(worker.cursorChannel);
       worker.setMouseMode(this.currentMouseMode);
     }
+    for (const factory of init.channels ?? []) this.register(factory(this.components()));
+  }
+
+  private components(): { logger: Logger; stats?: LoopStats } {
+    return { logger: this.init.logger ?? silentLogger, ...(this.init.stats ? { stats: this.init.stats } : {}) };
   }
 
   get mouseMode(): number {
@@ -169,9 +186,11 @@ class Reds implements SpiceServer {
     this.channels.set(key, channel);
   }
 
-  addChannel(channel: RedChannel): void {
-    this.register(channel);
-    this.mainChannel.announceChannel(channel.type, channel.id);
+  addChannel(channel: RedChannel | ChannelFactory): RedChannel {
+    const built = channel instanceof RedChannel ? channel : channel(this.components());
+    this.register(built);
+    this.mainChannel.announceChannel(built.type, built.id);
+    return built;
   }
 
   private supportedMouseModes(): number {

@@ -184,6 +184,34 @@ describe('channels after the link', () => {
     expect(server!.sessions.size).toBe(1);
   });
 
+  it('builds channels from SDK factories with the injected components and lists them', async () => {
+    const { RedChannel, UnexpectedMessageError } = await import('@spice-ts/channel');
+    let injected = false;
+    const port = await start({
+      channels: [
+        (components) => {
+          injected = typeof components.logger.info === 'function';
+          return new RedChannel({
+            type: ChannelType.Port,
+            id: 3,
+            handler: {
+              handleMessage: (rcc, m) => {
+                throw new UnexpectedMessageError(rcc.channel.name, m.type);
+              },
+            },
+          });
+        },
+      ],
+    });
+    expect(injected).toBe(true);
+    const c = await client(port);
+    expect(await c.link(ChannelType.Main, 0, 0)).toBe(LinkErr.Ok);
+    await c.message();
+    c.send(MainMsgc.AttachChannels);
+    const list = main.channelsList.decode((await c.until(MainMsg.ChannelsList)).body);
+    expect(list.channels).toContainEqual({ type: ChannelType.Port, id: 3 });
+  });
+
   it('answers PONG-less pings quietly and ignores unexpected PONG ids', async () => {
     const port = await start();
     const a = await client(port);

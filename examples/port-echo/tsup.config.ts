@@ -1,0 +1,3 @@
+import { packageBuild } from '@spice-ts/config/tsup';
+
+export default packageBuild();
