@@ -1,10 +1,23 @@
 /**
- * @spice-ts/canvas — software rendering of SPICE draw operations on 32-bit surfaces with clipping.
- * This version renders solid FILL and bitmap COPY with ROP put; the other operations, ROPs, masks
- * and brushes raise UnsupportedOperationError until they are written.
+ * @spice-ts/canvas — software rendering of SPICE draw operations on 32-bit surfaces, following
+ * spice-common's canvas as spice-gtk uses it: ROP descriptors, brushes, qmasks, ROP3, colour-key,
+ * alpha blending, COPY_BITS, scaled copies and glyph text. STROKE and COMPOSITE are not written yet.
  */
 
-export * from './draw.js';
+export { type AlphaBlendOptions, AlphaFlags, drawAlphaBlend } from './alpha-blend.js';
+export type { CanvasBrush } from './brush.js';
+export { type CopyOptions, drawBlend, drawCopy, drawCopyBitmap, drawOpaque } from './copy.js';
+export { copyBits } from './copy-bits.js';
 export * from './errors.js';
+export { drawBlackness, drawFill, drawInvers, drawSolidFill, drawWhiteness, type FillOptions } from './fill.js';
+export * from './image.js';
+export * from './mask.js';
 export * from './rect.js';
+export * from './render.js';
+export * from './rop.js';
+export * from './rop3.js';
+export * from './scale.js';
+export type { CanvasSource } from './source.js';
 export * from './surface.js';
+export * from './text.js';
+export * from './transparent.js';

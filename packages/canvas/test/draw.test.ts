@@ -36,11 +36,11 @@ describe('solid fill', () => {
     expect(px(s, 6, 7)).toBe(0);
   });
 
-  it('rejects ROPs it does not render yet with ERR_CANVAS_UNSUPPORTED', () => {
+  it('applies other ROP descriptors (XOR with the surface)', () => {
     const s = createCanvasSurface(2, 2);
-    expect(() =>
-      drawSolidFill(s, { top: 0, left: 0, bottom: 1, right: 1 }, { type: ClipType.None }, 1, Ropd.OpXor),
-    ).toThrowError(expect.objectContaining({ code: 'ERR_CANVAS_UNSUPPORTED' }));
+    s.words[0] = 0xff0000f0;
+    drawSolidFill(s, { top: 0, left: 0, bottom: 1, right: 1 }, { type: ClipType.None }, 0xff, Ropd.OpXor);
+    expect(px(s, 0, 0)).toBe(0x0f);
   });
 });
 

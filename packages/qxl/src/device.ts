@@ -23,7 +23,7 @@ import {
   QxlInterrupt,
   QxlIo,
 } from './qxl-dev.js';
-import type { QxlCommandRecord, QxlMonitorsConfig, QxlRect } from './records.js';
+import type { QxlAnyCommandRecord, QxlCommandRecord, QxlMonitorsConfig, QxlRect } from './records.js';
 import { createQxlRing, type QxlRing, readCommandEntry } from './ring.js';
 
 /** QEMU's default BAR sizes: 64 MiB RAM (RAM header at its end), 32 MiB VRAM, 8 KiB ROM. */
@@ -196,6 +196,8 @@ export interface QxlDevice {
   getCommand(): QxlCommandRecord | null;
   /** Same for the cursor ring. */
   getCursorCommand(): QxlCommandRecord | null;
+  /** As getCommand, accepting every draw type (OPAQUE ... COMPOSITE, NOP), not only FILL and COPY. */
+  getAnyCommand(): QxlAnyCommandRecord | null;
   /** Asks the guest to kick NOTIFY_CMD on its next push; false if commands are already waiting. */
   requestCommandNotification(): boolean;
   requestCursorNotification(): boolean;
@@ -231,7 +233,7 @@ function portName(port: number): string {
   return PORT_NAMES.get(port) ?? `port ${port}`;
 }
 
-function releaseIdOf(record: QxlCommandRecord): bigint {
+function releaseIdOf(record: QxlAnyCommandRecord): bigint {
   switch (record.type) {
     case 'draw':
       return record.drawable.releaseId;
@@ -811,14 +813,20 @@ class QxlDeviceImpl implements QxlDevice {
   getCommand(): QxlCommandRecord | null {
     // As QEMU: a device in guest-bug state reads no more commands until RESET.
     if (this.bug !== null) return null;
-    return this.pull(this.cmdRing, 'command', QxlInterrupt.Display);
+    // Without `any` only FILL and COPY drawables get through.
+    return this.pull(this.cmdRing, 'command', QxlInterrupt.Display, false) as QxlCommandRecord | null;
+  }
+
+  getAnyCommand(): QxlAnyCommandRecord | null {
+    if (this.bug !== null) return null;
+    return this.pull(this.cmdRing, 'command', QxlInterrupt.Display, true);
   }
 
   getCursorCommand(): QxlCommandRecord | null {
-    return this.pull(this.cursorRing, 'cursor', QxlInterrupt.Cursor);
+    return this.pull(this.cursorRing, 'cursor', QxlInterrupt.Cursor, false) as QxlCommandRecord | null;
   }
 
-  private pull(ring: QxlRing, kind: 'command' | 'cursor', irq: number): QxlCommandRecord | null {
+  private pull(ring: QxlRing, kind: 'command' | 'cursor', irq: number, any: boolean): QxlAnyCommandRecord | null {
     if (ring.isEmpty()) return null;
     const entry = readCommandEntry(this.ramView, ring.consItemOffset());
     if (ring.pop()) this.raise(irq);
@@ -833,9 +841,9 @@ class QxlDeviceImpl implements QxlDevice {
     } catch {
       where = null;
     }
-    let record: QxlCommandRecord;
+    let record: QxlAnyCommandRecord;
     try {
-      record = this.parser.parseCommand(entry, kind);
+      record = any ? this.parser.parseAnyCommand(entry, kind) : this.parser.parseCommand(entry, kind);
     } catch (err) {
       this.stats.rejected++;
       this.log.warn(

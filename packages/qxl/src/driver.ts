@@ -77,6 +77,39 @@ export interface CreatePrimaryOptions {
   stride?: number;
   /** Use QXL_IO_CREATE_PRIMARY_ASYNC and wait for QXL_INTERRUPT_IO_CMD. Default false. */
   async?: boolean;
+  /** QXLSurfaceCreate.position; default 0. */
+  position?: number;
+  /** QXLSurfaceCreate.mouse_mode; default 1. */
+  mouseMode?: number;
+  /** QXLSurfaceCreate.flags; default 0. */
+  flags?: number;
+}
+
+/** Where a raw command structure points: the QXLPHYSICAL of `target` (+ `offset`) at `blocks[block][at]`. */
+export interface QxlRawPointer {
+  block: number;
+  at: number;
+  target: number;
+  offset?: number;
+}
+
+/**
+ * A command the caller laid out itself (the replay does): blocks of bytes the driver copies into
+ * RAM, and the pointers between them, which the driver fills in once it knows where each block
+ * went. `blocks[0]` is the command structure; it starts with QXLReleaseInfo, whose id the driver
+ * sets. Everything is freed when the device releases the command, except the `keep` blocks.
+ */
+export interface QxlRawCommand {
+  /** QXL_CMD_*. */
+  type: number;
+  blocks: readonly Uint8Array[];
+  pointers?: readonly QxlRawPointer[];
+  /** Indexes of blocks that outlive the command (surface memory); free them with `freeBlock`. */
+  keep?: readonly number[];
+  /** Called once the blocks are in RAM, with their RAM offsets, before the push. */
+  onPlaced?: (offsets: readonly number[]) => void;
+  /** Called when the device has released the command (after its blocks were freed). */
+  onRelease?: () => void;
 }
 
 export interface DrawCopyOptions {
@@ -168,6 +201,15 @@ export interface GuestDriver {
   cursorSet(options: CursorSetOptions): Promise<void>;
   cursorMove(x: number, y: number): Promise<void>;
   cursorHide(): Promise<void>;
+  /** QXL_IO_DESTROY_ALL_SURFACES (or its ASYNC variant, waiting for QXL_INTERRUPT_IO_CMD). */
+  destroyAllSurfaces(options?: { async?: boolean }): Promise<void>;
+  /**
+   * Copies a caller-built command into RAM (waiting for memory), fills in its pointers and pushes
+   * it on the command ring (`'commands'`) or the cursor ring, waiting for room like every call.
+   */
+  pushCommand(ring: 'commands' | 'cursor', command: QxlRawCommand): Promise<void>;
+  /** Frees a block a raw command kept (`QxlRawCommand.keep`). */
+  freeBlock(offset: number): void;
   /** Takes every chain off the release ring and frees what each released command owned. */
   processReleases(): number;
   /** Stops listening to interrupts. Pending calls stay pending. */
@@ -179,6 +221,7 @@ interface Resource {
   /** RAM offset of the command structure (its QXLReleaseInfo). */
   command: number;
   blocks: number[];
+  onRelease?: () => void;
 }
 
 interface Waiter {
@@ -349,9 +392,9 @@ class GuestDriverImpl implements GuestDriver {
     v.setUint32(c + QXL_SURFACE_CREATE.height, height, true);
     v.setInt32(c + QXL_SURFACE_CREATE.stride, stride, true);
     v.setUint32(c + QXL_SURFACE_CREATE.format, format, true);
-    v.setUint32(c + QXL_SURFACE_CREATE.position, 0, true);
-    v.setUint32(c + QXL_SURFACE_CREATE.mouseMode, 1, true);
-    v.setUint32(c + QXL_SURFACE_CREATE.flags, 0, true);
+    v.setUint32(c + QXL_SURFACE_CREATE.position, (options.position ?? 0) >>> 0, true);
+    v.setUint32(c + QXL_SURFACE_CREATE.mouseMode, (options.mouseMode ?? 1) >>> 0, true);
+    v.setUint32(c + QXL_SURFACE_CREATE.flags, (options.flags ?? 0) >>> 0, true);
     v.setUint32(c + QXL_SURFACE_CREATE.type, QXL_SURF_TYPE_PRIMARY, true);
     v.setBigUint64(c + QXL_SURFACE_CREATE.mem, this.physicalAddress(QxlRegion.Vram, 0), true);
     await this.ioMaybeAsync(options.async === true, QxlIo.CreatePrimary, QxlIo.CreatePrimaryAsync);
@@ -359,6 +402,10 @@ class GuestDriverImpl implements GuestDriver {
 
   async destroyPrimary(options: { async?: boolean } = {}): Promise<void> {
     await this.ioMaybeAsync(options.async === true, QxlIo.DestroyPrimary, QxlIo.DestroyPrimaryAsync);
+  }
+
+  async destroyAllSurfaces(options: { async?: boolean } = {}): Promise<void> {
+    await this.ioMaybeAsync(options.async === true, QxlIo.DestroyAllSurfaces, QxlIo.DestroyAllSurfacesAsync);
   }
 
   async updateArea(surfaceId: number, area: QxlRect, options: { async?: boolean } = {}): Promise<void> {
@@ -431,6 +478,7 @@ class GuestDriverImpl implements GuestDriver {
         this.resources.delete(handle);
         for (const block of resource.blocks) this.allocator.free(block);
         freed++;
+        resource.onRelease?.();
       }
     }
     this.stats.releasesProcessed += freed;
@@ -545,6 +593,46 @@ class GuestDriverImpl implements GuestDriver {
       this.stats.notifies++;
       this.dev.io(ring === 'commands' ? QxlIo.NotifyCmd : QxlIo.NotifyCursor, 0);
     }
+  }
+
+  // ---- raw commands ---------------------------------------------------------------------------
+
+  pushCommand(ring: Ring, c: QxlRawCommand): Promise<void> {
+    const n = c.blocks.length;
+    if (n === 0) throw new QxlBadValueError('pushCommand blocks', 0, 'is empty: block 0 must be the command');
+    const first = c.blocks[0] as Uint8Array;
+    if (first.byteLength < 8) throw new QxlBadSizeError('pushCommand blocks[0]', first.byteLength, 'is below 8 bytes');
+    for (const p of c.pointers ?? []) {
+      const from = c.blocks[p.block];
+      if (from === undefined || c.blocks[p.target] === undefined || p.at < 0 || p.at + 8 > from.byteLength) {
+        throw new QxlBadValueError(
+          'pushCommand pointers',
+          `${p.block}:${p.at} -> ${p.target}`,
+          'is outside the blocks',
+        );
+      }
+    }
+    const keep = new Set(c.keep ?? []);
+    if (keep.has(0)) throw new QxlBadValueError('pushCommand keep', 0, 'cannot hold the command block');
+    // A zero-size block still gets its own allocation so every block has a distinct address.
+    const sizes = c.blocks.map((b) => Math.max(b.byteLength, 1));
+    return this.submit(ring, sizes, (blocks) => {
+      const owned = blocks.filter((_, i) => !keep.has(i));
+      const handle = this.own(owned, sizes, blocks[0] as number);
+      if (c.onRelease) (this.resources.get(handle) as Resource).onRelease = c.onRelease;
+      for (let i = 0; i < n; i++) this.ram.set(c.blocks[i] as Uint8Array, blocks[i] as number);
+      for (const p of c.pointers ?? []) {
+        this.writeRamAddress((blocks[p.block] as number) + p.at, (blocks[p.target] as number) + (p.offset ?? 0));
+      }
+      this.ramView.setBigUint64(blocks[0] as number, BigInt(handle), true);
+      c.onPlaced?.(blocks);
+      return { command: blocks[0] as number, type: c.type };
+    });
+  }
+
+  freeBlock(offset: number): void {
+    this.allocator.free(offset);
+    this.stats.bytesAllocated = this.allocator.usedBytes;
   }
 
   // ---- drawing --------------------------------------------------------------------------------

@@ -22,6 +22,12 @@ export const QxlErrorCode = {
   BadValue: 'ERR_QXL_BAD_VALUE',
   /** The device API was used out of order (async completion without pending IO, second worker...). */
   BadState: 'ERR_QXL_BAD_STATE',
+  /** A SPICE_REPLAY recording does not follow the grammar (wrong key, bad number, line too long...). */
+  ReplaySyntax: 'ERR_QXL_REPLAY_SYNTAX',
+  /** A SPICE_REPLAY recording ends in the middle of an event. */
+  ReplayTruncated: 'ERR_QXL_REPLAY_TRUNCATED',
+  /** A recording could not be read or decompressed (no `xz` binary, corrupt gzip/xz/zlib data...). */
+  ReplayInput: 'ERR_QXL_REPLAY_INPUT',
 } as const;
 export type QxlErrorCode = (typeof QxlErrorCode)[keyof typeof QxlErrorCode];
 
@@ -142,6 +148,32 @@ export class QxlBadStateError extends QxlError {
   override name = 'QxlBadStateError';
   constructor(field: string, reason: string, value?: number | bigint | string) {
     super(QxlErrorCode.BadState, value === undefined ? { field } : { field, value }, `${field}: ${reason}`);
+  }
+}
+
+/** Where in a recording a QxlReplayError happened. */
+export interface QxlReplayPosition {
+  /** 1-based line number of the (decompressed) recording. */
+  line: number;
+  /** Byte offset of the (decompressed) recording. */
+  offset: number;
+}
+
+/** A recording could not be read: `code` is one of the ERR_QXL_REPLAY_* codes. */
+export class QxlReplayError extends QxlError {
+  override name = 'QxlReplayError';
+  readonly line: number;
+  readonly offset: number;
+  constructor(
+    code: typeof QxlErrorCode.ReplaySyntax | typeof QxlErrorCode.ReplayTruncated | typeof QxlErrorCode.ReplayInput,
+    field: string,
+    reason: string,
+    position: QxlReplayPosition,
+    options?: { cause?: unknown },
+  ) {
+    super(code, { field }, `${field}: ${reason} (line ${position.line}, offset ${position.offset})`, options);
+    this.line = position.line;
+    this.offset = position.offset;
   }
 }
 

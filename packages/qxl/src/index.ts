@@ -14,4 +14,8 @@ export * from './logger.js';
 export * from './parser.js';
 export * from './qxl-dev.js';
 export * from './records.js';
+export * from './replay.js';
+export * from './replay-layout.js';
+export * from './replay-reader.js';
+export * from './replay-records.js';
 export * from './ring.js';

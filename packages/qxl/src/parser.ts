@@ -10,12 +10,16 @@ import {
 import type { GuestMemory, GuestPtr } from './guest-memory.js';
 import {
   isRgbBitmapFormat,
+  QXL_ALPHA_BLEND,
   QXL_BITMAP,
   QXL_BITMAP_FMT_BPP,
+  QXL_BLACKNESS,
   QXL_BRUSH,
   QXL_CLIP,
   QXL_CLIP_RECTS,
+  QXL_COMPOSITE,
   QXL_COPY,
+  QXL_COPY_BITS,
   QXL_CURSOR,
   QXL_CURSOR_CMD,
   QXL_CURSOR_HEADER,
@@ -25,14 +29,20 @@ import {
   QXL_HEAD,
   QXL_IMAGE,
   QXL_IMAGE_DESCRIPTOR,
+  QXL_LINE_ATTR,
   QXL_MESSAGE,
   QXL_MONITORS_CONFIG,
+  QXL_OPAQUE,
   QXL_PALETTE,
   QXL_QMASK,
   QXL_QUIC_DATA,
   QXL_RECT,
+  QXL_ROP3,
+  QXL_STROKE,
   QXL_SURFACE,
   QXL_SURFACE_CMD,
+  QXL_TEXT,
+  QXL_TRANSPARENT,
   QXL_UPDATE_CMD,
   QxlBitmapFlag,
   QxlBitmapFmt,
@@ -47,6 +57,9 @@ import {
   surfaceFormatBpp,
 } from './qxl-dev.js';
 import type {
+  QxlAnyCommandRecord,
+  QxlAnyDraw,
+  QxlAnyDrawable,
   QxlBrush,
   QxlClip,
   QxlCommandRecord,
@@ -67,6 +80,9 @@ import type {
 import type { QxlCommandEntry } from './ring.js';
 
 export type {
+  QxlAnyCommandRecord,
+  QxlAnyDraw,
+  QxlAnyDrawable,
   QxlBitmapImage,
   QxlBrush,
   QxlClip,
@@ -75,8 +91,10 @@ export type {
   QxlCursorShape,
   QxlDraw,
   QxlDrawable,
+  QxlExtendedDraw,
   QxlHead,
   QxlImage,
+  QxlLineAttr,
   QxlMonitorsConfig,
   QxlPalette,
   QxlPoint,
@@ -125,6 +143,10 @@ export interface QxlParser {
   /** Parses the command a ring entry points to. Only QXL_CMD_CURSOR is accepted from the cursor ring. */
   parseCommand(entry: QxlCommandEntry, ring?: 'command' | 'cursor'): QxlCommandRecord;
   parseDrawable(addr: bigint): QxlDrawable;
+  /** As parseCommand, with drawables of every draw type (OPAQUE ... COMPOSITE, NOP). */
+  parseAnyCommand(entry: QxlCommandEntry, ring?: 'command' | 'cursor'): QxlAnyCommandRecord;
+  /** As parseDrawable, for every draw type. */
+  parseAnyDrawable(addr: bigint): QxlAnyDrawable;
   parseSurfaceCommand(addr: bigint): QxlSurfaceCommand;
   parseCursorCommand(addr: bigint): QxlCursorCommand;
   parseUpdateCommand(addr: bigint): QxlUpdateCommand;
@@ -135,6 +157,8 @@ export interface QxlParser {
 }
 
 const TWO_32 = 0x1_0000_0000;
+/** SPICE_LINE_FLAGS_STYLED (spice/enums.h). */
+const LINE_FLAGS_STYLED = 1 << 3;
 
 function lo32(addr: bigint): number {
   return Number(BigInt.asUintN(32, addr));
@@ -163,6 +187,15 @@ class QxlParserImpl implements QxlParser {
   // ---- commands -------------------------------------------------------------------------------
 
   parseCommand(entry: QxlCommandEntry, ring: 'command' | 'cursor' = 'command'): QxlCommandRecord {
+    // With `any` false only FILL and COPY get through, so the drawable is a QxlDrawable.
+    return this.command(entry, ring, false) as QxlCommandRecord;
+  }
+
+  parseAnyCommand(entry: QxlCommandEntry, ring: 'command' | 'cursor' = 'command'): QxlAnyCommandRecord {
+    return this.command(entry, ring, true);
+  }
+
+  private command(entry: QxlCommandEntry, ring: 'command' | 'cursor', any: boolean): QxlAnyCommandRecord {
     const lo = lo32(entry.data);
     const hi = hi32(entry.data);
     if (ring === 'cursor') {
@@ -171,7 +204,7 @@ class QxlParserImpl implements QxlParser {
     }
     switch (entry.type) {
       case QxlCmdType.Draw:
-        return { type: 'draw', drawable: this.drawable(lo, hi) };
+        return { type: 'draw', drawable: this.drawable(lo, hi, any) };
       case QxlCmdType.Surface:
         return { type: 'surface', command: this.surfaceCommand(lo, hi) };
       case QxlCmdType.Update:
@@ -186,7 +219,11 @@ class QxlParserImpl implements QxlParser {
   }
 
   parseDrawable(addr: bigint): QxlDrawable {
-    return this.drawable(lo32(addr), hi32(addr));
+    return this.drawable(lo32(addr), hi32(addr), false) as QxlDrawable;
+  }
+
+  parseAnyDrawable(addr: bigint): QxlAnyDrawable {
+    return this.drawable(lo32(addr), hi32(addr), true);
   }
 
   parseSurfaceCommand(addr: bigint): QxlSurfaceCommand {
@@ -236,7 +273,7 @@ class QxlParserImpl implements QxlParser {
     return { maxAllowed, heads };
   }
 
-  private drawable(lo: number, hi: number): QxlDrawable {
+  private drawable(lo: number, hi: number, any: boolean): QxlAnyDrawable {
     const p = this.mem.translateWords(lo, hi, QXL_DRAWABLE.SIZE, 'QXLDrawable');
     const v = this.mem.view(p.region);
     const o = p.offset;
@@ -246,7 +283,7 @@ class QxlParserImpl implements QxlParser {
     const effect = v.getUint8(o + QXL_DRAWABLE.effect);
     const type = v.getUint8(o + QXL_DRAWABLE.type);
     if (type > QxlDrawType.Composite) throw new QxlUnknownTypeError('QXLDrawable.type', type);
-    if (type !== QxlDrawType.Fill && type !== QxlDrawType.Copy) {
+    if (!any && type !== QxlDrawType.Fill && type !== QxlDrawType.Copy) {
       throw new QxlUnsupportedError('QXLDrawable.type', type, 'this draw type');
     }
     let selfBitmap = v.getUint8(o + QXL_DRAWABLE.selfBitmap) !== 0;
@@ -269,18 +306,20 @@ class QxlParserImpl implements QxlParser {
     }
     const clip = this.clip(v, o + QXL_DRAWABLE.clip);
     const u = o + QXL_DRAWABLE.u;
-    let draw: QxlDraw;
+    let draw: QxlAnyDraw;
     if (type === QxlDrawType.Copy) {
       // Upstream resets self_bitmap for COPY: meaningless there, set by buggy drivers.
       selfBitmap = false;
       draw = this.copy(v, u);
-    } else {
+    } else if (type === QxlDrawType.Fill) {
       draw = {
         type: 'fill',
         brush: this.brush(v, u + QXL_FILL.brush, 'QXLFill.brush'),
         ropDescriptor: v.getUint16(u + QXL_FILL.ropDescriptor, true),
         mask: this.qmask(v, u + QXL_FILL.mask, 'QXLFill.mask'),
       };
+    } else {
+      draw = this.otherDraw(v, u, type);
     }
     return {
       releaseId,
@@ -317,6 +356,162 @@ class QxlParserImpl implements QxlParser {
     }
     const mask = this.qmask(v, u + QXL_COPY.mask, 'QXLCopy.mask');
     return { type: 'copy', src, srcArea, ropDescriptor, scaleMode, mask };
+  }
+
+  /** A non-null image pointer at `at` (source bitmaps). */
+  private srcImage(v: DataView, at: number, field: string): QxlImage {
+    const lo = v.getUint32(at, true);
+    const hi = v.getUint32(at + 4, true);
+    if (lo === 0 && hi === 0) throw new QxlBadValueError(field, 0, 'is null');
+    return this.image(lo, hi, false, field);
+  }
+
+  /** A data block of `size` bytes at a QXLPHYSICAL that may be null (transforms, styles). */
+  private words(v: DataView, at: number, count: number, field: string): Uint32Array | null {
+    const lo = v.getUint32(at, true);
+    const hi = v.getUint32(at + 4, true);
+    if (lo === 0 && hi === 0) return null;
+    const p = this.mem.translateWords(lo, hi, Math.max(count * 4, 1), field);
+    const pv = this.mem.view(p.region);
+    const out = new Uint32Array(count);
+    for (let i = 0; i < count; i++) out[i] = pv.getUint32(p.offset + 4 * i, true);
+    return out;
+  }
+
+  /** A structure holding data_size at `sizeAt` and an embedded QXLDataChunk at `chunkAt` (QXLPath, QXLString). */
+  private sizedChunks(lo: number, hi: number, headSize: number, chunkAt: number, field: string) {
+    const p = this.mem.translateWords(lo, hi, headSize + QXL_DATA_CHUNK.SIZE, field);
+    const v = this.mem.view(p.region);
+    const dataSize = v.getUint32(p.offset, true);
+    if (dataSize > this.limits.maxDataBytes)
+      throw new QxlTooLargeError(`${field}.data_size`, dataSize, this.limits.maxDataBytes);
+    const chunks = this.walkChunks(embedded(p, p.offset + chunkAt), dataSize, `${field}.chunk`);
+    if (chunks.total !== dataSize) {
+      throw new QxlBadSizeError(`${field}.chunk`, chunks.total, `does not match data_size ${dataSize}`);
+    }
+    return { v, offset: p.offset, data: this.copyChunks(chunks, dataSize) };
+  }
+
+  private otherDraw(v: DataView, u: number, type: number): QxlAnyDraw {
+    switch (type) {
+      case QxlDrawType.Nop:
+        return { type: 'nop' };
+      case QxlDrawType.Opaque:
+        return {
+          type: 'opaque',
+          src: this.srcImage(v, u + QXL_OPAQUE.srcBitmap, 'QXLOpaque.src_bitmap'),
+          srcArea: readRect(v, u + QXL_OPAQUE.srcArea),
+          brush: this.brush(v, u + QXL_OPAQUE.brush, 'QXLOpaque.brush'),
+          ropDescriptor: v.getUint16(u + QXL_OPAQUE.ropDescriptor, true),
+          scaleMode: v.getUint8(u + QXL_OPAQUE.scaleMode),
+          mask: this.qmask(v, u + QXL_OPAQUE.mask, 'QXLOpaque.mask'),
+        };
+      case QxlDrawType.Blend:
+        // QXLBlend has QXLCopy's layout.
+        return {
+          type: 'blend',
+          src: this.srcImage(v, u + QXL_COPY.srcBitmap, 'QXLBlend.src_bitmap'),
+          srcArea: readRect(v, u + QXL_COPY.srcArea),
+          ropDescriptor: v.getUint16(u + QXL_COPY.ropDescriptor, true),
+          scaleMode: v.getUint8(u + QXL_COPY.scaleMode),
+          mask: this.qmask(v, u + QXL_COPY.mask, 'QXLBlend.mask'),
+        };
+      case QxlDrawType.Blackness:
+      case QxlDrawType.Whiteness:
+      case QxlDrawType.Invers:
+        return {
+          type: type === QxlDrawType.Blackness ? 'blackness' : type === QxlDrawType.Whiteness ? 'whiteness' : 'invers',
+          mask: this.qmask(v, u + QXL_BLACKNESS.mask, 'QXLBlackness.mask'),
+        };
+      case QxlDrawType.Rop3:
+        return {
+          type: 'rop3',
+          src: this.srcImage(v, u + QXL_ROP3.srcBitmap, 'QXLRop3.src_bitmap'),
+          srcArea: readRect(v, u + QXL_ROP3.srcArea),
+          brush: this.brush(v, u + QXL_ROP3.brush, 'QXLRop3.brush'),
+          rop3: v.getUint8(u + QXL_ROP3.rop3),
+          scaleMode: v.getUint8(u + QXL_ROP3.scaleMode),
+          mask: this.qmask(v, u + QXL_ROP3.mask, 'QXLRop3.mask'),
+        };
+      case QxlDrawType.Stroke: {
+        const pathLo = v.getUint32(u + QXL_STROKE.path, true);
+        const pathHi = v.getUint32(u + QXL_STROKE.path + 4, true);
+        if (pathLo === 0 && pathHi === 0) throw new QxlBadValueError('QXLStroke.path', 0, 'is null');
+        const path = this.sizedChunks(pathLo, pathHi, 4, 4, 'QXLPath').data;
+        const a = u + QXL_STROKE.attr;
+        const flags = v.getUint8(a + QXL_LINE_ATTR.flags);
+        const nseg = v.getUint8(a + QXL_LINE_ATTR.styleNseg);
+        let style: Uint32Array | null = null;
+        if (flags & LINE_FLAGS_STYLED) {
+          style = this.words(v, a + QXL_LINE_ATTR.style, nseg, 'QXLLineAttr.style');
+          if (style === null) throw new QxlBadValueError('QXLLineAttr.style', 0, 'is null for a styled line');
+        }
+        return {
+          type: 'stroke',
+          path,
+          attr: {
+            flags,
+            joinStyle: v.getUint8(a + QXL_LINE_ATTR.joinStyle),
+            endStyle: v.getUint8(a + QXL_LINE_ATTR.endStyle),
+            width: v.getUint32(a + QXL_LINE_ATTR.width, true),
+            miterLimit: v.getUint32(a + QXL_LINE_ATTR.miterLimit, true),
+            style,
+          },
+          brush: this.brush(v, u + QXL_STROKE.brush, 'QXLStroke.brush'),
+          foreMode: v.getUint16(u + QXL_STROKE.foreMode, true),
+          backMode: v.getUint16(u + QXL_STROKE.backMode, true),
+        };
+      }
+      case QxlDrawType.Text: {
+        const strLo = v.getUint32(u + QXL_TEXT.str, true);
+        const strHi = v.getUint32(u + QXL_TEXT.str + 4, true);
+        if (strLo === 0 && strHi === 0) throw new QxlBadValueError('QXLText.str', 0, 'is null');
+        const s = this.sizedChunks(strLo, strHi, 8, 8, 'QXLString');
+        return {
+          type: 'text',
+          string: { length: s.v.getUint16(s.offset + 4, true), flags: s.v.getUint16(s.offset + 6, true), data: s.data },
+          backArea: readRect(v, u + QXL_TEXT.backArea),
+          foreBrush: this.brush(v, u + QXL_TEXT.foreBrush, 'QXLText.fore_brush'),
+          backBrush: this.brush(v, u + QXL_TEXT.backBrush, 'QXLText.back_brush'),
+          foreMode: v.getUint16(u + QXL_TEXT.foreMode, true),
+          backMode: v.getUint16(u + QXL_TEXT.backMode, true),
+        };
+      }
+      case QxlDrawType.Transparent:
+        return {
+          type: 'transparent',
+          src: this.srcImage(v, u + QXL_TRANSPARENT.srcBitmap, 'QXLTransparent.src_bitmap'),
+          srcArea: readRect(v, u + QXL_TRANSPARENT.srcArea),
+          srcColor: v.getUint32(u + QXL_TRANSPARENT.srcColor, true),
+          trueColor: v.getUint32(u + QXL_TRANSPARENT.trueColor, true),
+        };
+      case QxlDrawType.AlphaBlend:
+        return {
+          type: 'alpha-blend',
+          alphaFlags: v.getUint16(u + QXL_ALPHA_BLEND.alphaFlags, true),
+          alpha: v.getUint8(u + QXL_ALPHA_BLEND.alpha),
+          src: this.srcImage(v, u + QXL_ALPHA_BLEND.srcBitmap, 'QXLAlphaBlend.src_bitmap'),
+          srcArea: readRect(v, u + QXL_ALPHA_BLEND.srcArea),
+        };
+      case QxlDrawType.CopyBits:
+        return { type: 'copy-bits', srcPos: readPoint(v, u + QXL_COPY_BITS.srcPos) };
+      case QxlDrawType.Composite: {
+        const maskLo = v.getUint32(u + QXL_COMPOSITE.mask, true);
+        const maskHi = v.getUint32(u + QXL_COMPOSITE.mask + 4, true);
+        return {
+          type: 'composite',
+          flags: v.getUint32(u + QXL_COMPOSITE.flags, true),
+          src: this.srcImage(v, u + QXL_COMPOSITE.src, 'QXLComposite.src'),
+          srcTransform: this.words(v, u + QXL_COMPOSITE.srcTransform, 6, 'QXLComposite.src_transform'),
+          mask: maskLo === 0 && maskHi === 0 ? null : this.image(maskLo, maskHi, true, 'QXLComposite.mask'),
+          maskTransform: this.words(v, u + QXL_COMPOSITE.maskTransform, 6, 'QXLComposite.mask_transform'),
+          srcOrigin: readPoint16(v, u + QXL_COMPOSITE.srcOrigin),
+          maskOrigin: readPoint16(v, u + QXL_COMPOSITE.maskOrigin),
+        };
+      }
+      default:
+        throw new QxlUnknownTypeError('QXLDrawable.type', type);
+    }
   }
 
   private surfaceCommand(lo: number, hi: number): QxlSurfaceCommand {

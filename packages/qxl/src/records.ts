@@ -72,9 +72,82 @@ export interface QxlQMask {
   bitmap: QxlImage | null;
 }
 
+/** The draw types every consumer handles (what `getCommand`/`parseCommand` return). */
 export type QxlDraw =
   | { type: 'fill'; brush: QxlBrush; ropDescriptor: number; mask: QxlQMask }
   | { type: 'copy'; src: QxlImage; srcArea: QxlRect; ropDescriptor: number; scaleMode: number; mask: QxlQMask };
+
+/** QXLLineAttr of a stroke. */
+export interface QxlLineAttr {
+  /** SPICE_LINE_FLAGS_* (START_WITH_GAP 4, STYLED 8). */
+  flags: number;
+  joinStyle: number;
+  endStyle: number;
+  /** QXLFIXED (28.4) line width and miter limit, raw. */
+  width: number;
+  miterLimit: number;
+  /** style_nseg QXLFIXED dash segments when STYLED, else null. */
+  style: Uint32Array | null;
+}
+
+/**
+ * The other draw types (QXL_DRAW_OPAQUE ... QXL_DRAW_COMPOSITE, NOP), returned only by the
+ * `Any` entry points (`getAnyCommand`, `parseAnyCommand`, `parseAnyDrawable`).
+ */
+export type QxlExtendedDraw =
+  | { type: 'nop' }
+  | {
+      type: 'opaque';
+      src: QxlImage;
+      srcArea: QxlRect;
+      brush: QxlBrush;
+      ropDescriptor: number;
+      scaleMode: number;
+      mask: QxlQMask;
+    }
+  | { type: 'blend'; src: QxlImage; srcArea: QxlRect; ropDescriptor: number; scaleMode: number; mask: QxlQMask }
+  | { type: 'blackness' | 'whiteness' | 'invers'; mask: QxlQMask }
+  | { type: 'rop3'; src: QxlImage; srcArea: QxlRect; brush: QxlBrush; rop3: number; scaleMode: number; mask: QxlQMask }
+  | {
+      type: 'stroke';
+      /** QXLPath data (QXLPathSeg records), a contiguous copy of its chunks. */
+      path: Uint8Array;
+      attr: QxlLineAttr;
+      brush: QxlBrush;
+      foreMode: number;
+      backMode: number;
+    }
+  | {
+      type: 'text';
+      /** QXLString: glyph count, SPICE_STRING_FLAGS_*, and the glyph data (contiguous copy). */
+      string: { length: number; flags: number; data: Uint8Array };
+      backArea: QxlRect;
+      foreBrush: QxlBrush;
+      backBrush: QxlBrush;
+      foreMode: number;
+      backMode: number;
+    }
+  | { type: 'transparent'; src: QxlImage; srcArea: QxlRect; srcColor: number; trueColor: number }
+  | { type: 'alpha-blend'; alphaFlags: number; alpha: number; src: QxlImage; srcArea: QxlRect }
+  | { type: 'copy-bits'; srcPos: QxlPoint }
+  | {
+      type: 'composite';
+      /** SPICE_COMPOSITE_* operator and flags. */
+      flags: number;
+      src: QxlImage;
+      /** SpiceTransform (6 x u32 16.16 fixed) or null. */
+      srcTransform: Uint32Array | null;
+      mask: QxlImage | null;
+      maskTransform: Uint32Array | null;
+      srcOrigin: QxlPoint;
+      maskOrigin: QxlPoint;
+    };
+
+/** Every draw type of QXL. */
+export type QxlAnyDraw = QxlDraw | QxlExtendedDraw;
+
+/** A drawable whose `draw` is any of QXL's draw types. */
+export type QxlAnyDrawable = Omit<QxlDrawable, 'draw'> & { draw: QxlAnyDraw };
 
 export interface QxlDrawable {
   releaseId: bigint;
@@ -143,6 +216,11 @@ export type QxlCommandRecord =
   | { type: 'cursor'; command: QxlCursorCommand }
   | { type: 'update'; command: QxlUpdateCommand }
   | { type: 'message'; releaseId: bigint; text: Uint8Array };
+
+/** A command record whose drawables may hold any draw type. */
+export type QxlAnyCommandRecord =
+  | Exclude<QxlCommandRecord, { type: 'draw' }>
+  | { type: 'draw'; drawable: QxlAnyDrawable };
 
 /** One QXLHead of a QXLMonitorsConfig. */
 export interface QxlHead {

@@ -1,0 +1,117 @@
+import type { BitmapSource } from '@spice-ts/codecs';
+import { type Clip, ImageScaleMode, type Rect, Ropd } from '@spice-ts/protocol';
+import type { CanvasBrush } from './brush.js';
+import { fillRegion, int32View, padByte } from './fill.js';
+import { imageFromBitmap } from './image.js';
+import { type CanvasMask, forEachSpan } from './mask.js';
+import { Rop, RopInput, ropdToRop, ropMasks } from './rop.js';
+import { type CanvasSource, type PlacedSource, placeSource, sourceSpan } from './source.js';
+import type { CanvasSurface } from './surface.js';
+
+export interface CopyOptions {
+  readonly mask?: CanvasMask | null;
+}
+
+/** Draws a placed source through `rop` (source is src) into the spans of the region. */
+export function blitRegion(
+  surface: CanvasSurface,
+  box: Rect,
+  clip: Clip,
+  mask: CanvasMask | null | undefined,
+  placed: PlacedSource,
+  rop: Rop,
+): void {
+  if (rop === Rop.Noop) return;
+  const words = surface.words;
+  const w = surface.width;
+  const src = placed.image.words;
+  // An image without alpha is opaque (pixman reads x8r8g8b8 as alpha 0xff); xRGB keeps its X byte free.
+  const fillA = placed.image.hasAlpha ? 0 : 0xff000000;
+  const pad = padByte(surface);
+  const dst = int32View(words);
+  const src32 = int32View(src);
+  const [m8, m4, m2, m1] = ropMasks(rop);
+  const fa = fillA | 0;
+  const p = pad | 0;
+  forEachSpan(box, clip, surface.width, surface.height, mask, (y, x0, x1) => {
+    const cut = sourceSpan(placed, y, x0, x1);
+    if (!cut) return;
+    const [a, b, s0] = cut;
+    const o = y * w + a;
+    const n = b - a;
+    if (rop === Rop.Copy) {
+      if (pad === 0 && fillA !== 0) {
+        for (let i = 0; i < n; i++) dst[o + i] = src32[s0 + i]! | fa;
+      } else {
+        // xRGB surface (X byte not significant) or a source with alpha: the words as they are.
+        words.set(src.subarray(s0, s0 + n), o);
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const sv = src32[s0 + i]! | fa;
+      const d = dst[o + i]!;
+      dst[o + i] = (~sv & ~d & m8) | (~sv & d & m4) | (sv & ~d & m2) | (sv & d & m1) | p;
+    }
+  });
+}
+
+/** DRAW_COPY: the source through the ROP descriptor (source is src, the surface dest). */
+export function drawCopy(
+  surface: CanvasSurface,
+  box: Rect,
+  clip: Clip,
+  source: CanvasSource,
+  ropDescriptor: number,
+  options: CopyOptions = {},
+): void {
+  const rop = ropdToRop(ropDescriptor, RopInput.Src, RopInput.Dest);
+  if (rop === Rop.Noop) return;
+  const placed = placeSource(box, source, undefined, surface);
+  if (placed) blitRegion(surface, box, clip, options.mask, placed, rop);
+}
+
+/** DRAW_BLEND: canvas_base draws it exactly as DRAW_COPY. */
+export const drawBlend = drawCopy;
+
+/**
+ * DRAW_OPAQUE: the source is put into the region, then the brush is applied through the ROP
+ * descriptor read with the brush as src and the source (now in the surface) as dest.
+ */
+export function drawOpaque(
+  surface: CanvasSurface,
+  box: Rect,
+  clip: Clip,
+  source: CanvasSource,
+  brush: CanvasBrush,
+  ropDescriptor: number,
+  options: CopyOptions = {},
+): void {
+  const rop = ropdToRop(ropDescriptor, RopInput.Brush, RopInput.Src);
+  if (rop === Rop.Noop) return;
+  const placed = placeSource(box, source, undefined, surface);
+  if (!placed) return;
+  blitRegion(surface, box, clip, options.mask, placed, Rop.Copy);
+  fillRegion(surface, box, clip, options.mask, brush, rop);
+}
+
+/**
+ * COPY of a bitmap (kept for existing callers): 32-bit top-down bitmaps are read in place, other
+ * formats converted first; nearest-neighbour scaling when the sizes differ.
+ */
+export function drawCopyBitmap(
+  surface: CanvasSurface,
+  box: Rect,
+  clip: Clip,
+  source: BitmapSource,
+  srcArea: Rect,
+  ropDescriptor: number = Ropd.OpPut,
+): void {
+  drawCopy(
+    surface,
+    box,
+    clip,
+    { image: imageFromBitmap(source), srcArea, scaleMode: ImageScaleMode.Nearest },
+    ropDescriptor,
+  );
+}

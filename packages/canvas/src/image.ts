@@ -1,0 +1,70 @@
+import { type BitmapSource, bitmapToXrgb } from '@spice-ts/codecs';
+import { BitmapFmt, SurfaceFmt } from '@spice-ts/protocol';
+
+/**
+ * A source image in the canvas format: 32-bit words 0xAARRGGBB, `stride` words a row, top-down.
+ * `hasAlpha` says whether the top byte is alpha (premultiplied, as pixman's a8r8g8b8) or padding.
+ */
+export interface CanvasImage {
+  readonly width: number;
+  readonly height: number;
+  /** Row length in 32-bit words. */
+  readonly stride: number;
+  readonly words: Uint32Array;
+  readonly hasAlpha: boolean;
+}
+
+/**
+ * A SPICE bitmap as a canvas image. 32-bit and RGBA bitmaps stored top-down with a 4-aligned
+ * stride and offset are viewed in place (no copy; the view lives as long as `source.data`);
+ * every other format is converted through bitmapToXrgb.
+ */
+export function imageFromBitmap(source: BitmapSource): CanvasImage {
+  const hasAlpha = source.format === BitmapFmt.Rgba || source.format === BitmapFmt.Bit8A;
+  const { data } = source;
+  if (
+    (source.format === BitmapFmt.Bit32 || source.format === BitmapFmt.Rgba) &&
+    source.topDown &&
+    source.stride % 4 === 0 &&
+    data.byteOffset % 4 === 0 &&
+    source.stride >= source.width * 4 &&
+    source.width >= 1 &&
+    source.height >= 1 &&
+    data.byteLength >= source.stride * source.height
+  ) {
+    const words = new Uint32Array(data.buffer, data.byteOffset, (source.stride / 4) * source.height);
+    return { width: source.width, height: source.height, stride: source.stride / 4, words, hasAlpha };
+  }
+  const px = bitmapToXrgb(source);
+  return {
+    width: px.width,
+    height: px.height,
+    stride: px.width,
+    words: new Uint32Array(px.data.buffer, px.data.byteOffset, px.width * px.height),
+    hasAlpha,
+  };
+}
+
+/** A canvas image of `width`×`height` words (a copy is not made; `words` is used as given). */
+export function createCanvasImage(width: number, height: number, words?: Uint32Array, hasAlpha = false): CanvasImage {
+  return { width, height, stride: width, words: words ?? new Uint32Array(width * height), hasAlpha };
+}
+
+/**
+ * A surface seen as a source image (for SURFACE image references): the same memory, not a copy,
+ * with alpha when the surface is ARGB.
+ */
+export function imageFromSurface(surface: {
+  readonly width: number;
+  readonly height: number;
+  readonly format: number;
+  readonly words: Uint32Array;
+}): CanvasImage {
+  return {
+    width: surface.width,
+    height: surface.height,
+    stride: surface.width,
+    words: surface.words,
+    hasAlpha: surface.format === SurfaceFmt.A8r8g8b8,
+  };
+}
