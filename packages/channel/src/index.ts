@@ -7,6 +7,7 @@
 export * from './errors.js';
 export * from './logger.js';
 export * from './message-assembler.js';
+export * from './migrate.js';
 export * from './pipe-item.js';
 export * from './red-channel.js';
 export * from './red-channel-client.js';

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { createSocketWriter, createTimer, type SocketWriter, type Timer } from '@spice-ts/loop';
 import {
+  BaseMsg,
   BaseMsgc,
   base,
   CommonCap,
@@ -8,10 +9,12 @@ import {
   encodeMiniHeader,
   isProtocolError,
   type ProtocolError,
+  Writer,
 } from '@spice-ts/protocol';
 import { isChannelError, MessageTooLargeError, UnexpectedMessageError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type IncomingMessage, MessageAssembler } from './message-assembler.js';
+import { MigrateFlags } from './migrate.js';
 import { DEFAULT_PIPE_ITEM_SIZE, messageItem, type OutgoingMessage, type PipeItem } from './pipe-item.js';
 import { DEFAULT_MAX_PIPE_BYTES, type LinkedCaps, type RedChannel } from './red-channel.js';
 import type { RedClient } from './red-client.js';
@@ -60,6 +63,7 @@ export class RedChannelClient {
   private readonly writer: SocketWriter;
   private readonly assembler: MessageAssembler;
   private pipe: PipeItem[] = [];
+  private migrationPending = false;
   private queuedPipeBytes = 0;
   private flushQueued = false;
   private closed = false;
@@ -348,9 +352,14 @@ export class RedChannelClient {
         this.logger.debug({}, 'client announced disconnect');
         return;
       case BaseMsgc.MigrateFlushMark:
-      case BaseMsgc.MigrateData:
-        // Migration is not supported yet: the messages are accepted and ignored.
+        this.handleFlushMark();
         return;
+      case BaseMsgc.MigrateData: {
+        const restore = this.channel.init.handler.restoreMigrateData;
+        if (!restore) throw new UnexpectedMessageError(this.channel.name, message.type);
+        restore(this, message.body.slice());
+        return;
+      }
       default:
         if (message.type < 100) throw new UnexpectedMessageError(this.channel.name, message.type);
         this.channel.init.handler.handleMessage(this, message);
@@ -365,6 +374,37 @@ export class RedChannelClient {
       'dropping connection after bad client input',
     );
     this.disconnect(`bad input: ${(error as Error).message}`);
+  }
+
+  // ---- migration --------------------------------------------------------------------------
+
+  /** True between our MIGRATE and the client's MIGRATE_FLUSH_MARK. */
+  get migrating(): boolean {
+    return this.migrationPending;
+  }
+
+  /**
+   * Starts the channel's part of a seamless migration: sends MIGRATE with the channel's flags
+   * (ahead of what is queued). With NEED_FLUSH the client answers MIGRATE_FLUSH_MARK; then, with
+   * NEED_DATA_TRANSFER, the handler's `migrateData` goes out as MIGRATE_DATA.
+   */
+  startMigration(): void {
+    const flags = this.channel.init.migrateFlags ?? 0;
+    this.migrationPending = (flags & MigrateFlags.NeedFlush) !== 0;
+    this.send({ type: BaseMsg.Migrate, body: [new Writer(4).u32(flags).finish()] }, 'migrate');
+    if (!this.migrationPending) this.sendMigrateData(flags);
+  }
+
+  private handleFlushMark(): void {
+    if (!this.migrationPending) throw new UnexpectedMessageError(this.channel.name, BaseMsgc.MigrateFlushMark);
+    this.migrationPending = false;
+    this.sendMigrateData(this.channel.init.migrateFlags ?? 0);
+  }
+
+  private sendMigrateData(flags: number): void {
+    if (!(flags & MigrateFlags.NeedDataTransfer)) return;
+    const data = this.channel.init.handler.migrateData?.(this) ?? new Uint8Array(0);
+    this.send({ type: BaseMsg.MigrateData, body: [data] }, 'migrate-data');
   }
 
   // ---- latency ----------------------------------------------------------------------------

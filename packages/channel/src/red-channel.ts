@@ -33,6 +33,13 @@ export interface ChannelHandler {
    * Items left out of the returned list are dropped (their `done(false)` is called).
    */
   squash?(rcc: RedChannelClient, items: readonly PipeItem[]): PipeItem[] | null;
+  /**
+   * Seamless migration (source side): the client sent MIGRATE_FLUSH_MARK after our MIGRATE with
+   * NEED_DATA_TRANSFER. Return the channel's migration data; it is sent as MIGRATE_DATA.
+   */
+  migrateData?(rcc: RedChannelClient): Uint8Array;
+  /** Seamless migration (destination side): the client forwarded the source's MIGRATE_DATA. */
+  restoreMigrateData?(rcc: RedChannelClient, data: Uint8Array): void;
 }
 
 export interface RedChannelInit {
@@ -61,6 +68,12 @@ export interface RedChannelInit {
   connectivity?: { timeoutMs: number };
   /** Bound of each client's pipe in bytes (the sum of the items' `size`); default 8 MiB. */
   maxPipeBytes?: number;
+  /**
+   * What this channel needs when a session migrates (upstream's per-channel migrate flags):
+   * NEED_FLUSH (the client flushes what it has, then sends MIGRATE_FLUSH_MARK) and/or
+   * NEED_DATA_TRANSFER (the handler's `migrateData` travels to the destination). Default 0.
+   */
+  migrateFlags?: number;
   /** Whether several viewers may connect this channel at once. */
   multiClient?: boolean;
   handler: ChannelHandler;
