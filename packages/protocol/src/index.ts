@@ -4,9 +4,19 @@
  */
 
 export * from './capabilities.js';
+export * from './chunk-writer.js';
 export * from './data-header.js';
+export * from './decode-budget.js';
 export * from './enums.js';
 export * from './errors.js';
+export * from './generated/message-types.js';
+export * as playback from './generated/playback.js';
+export * as port from './generated/port.js';
+export * as record from './generated/record.js';
+export * as smartcard from './generated/smartcard.js';
+export * as spicevmc from './generated/spicevmc.js';
+/** Structures of the schema (Image, Brush, Path, SpiceString, ...) with their read/write functions. */
+export * as wire from './generated/structs.js';
 export * from './link.js';
 export * from './message-types.js';
 export * as base from './messages/base.js';
@@ -19,5 +29,7 @@ export * as inputs from './messages/inputs.js';
 export * as main from './messages/main.js';
 export * from './messages/types.js';
 export * from './reader.js';
+/** The declarative protocol schema the generated codecs come from (for tools and tests). */
+export * as schema from './schema/index.js';
 export * from './text.js';
 export * from './writer.js';

@@ -9,29 +9,38 @@ export class Reader {
   readonly source: Uint8Array;
   readonly view: DataView;
   offset: number;
+  /** source.byteLength, kept in a field: the typed-array getter is slow on the hot path. */
+  private readonly end: number;
 
-  constructor(bytes: Uint8Array, offset = 0) {
+  /** `view` (optional) must be a view of exactly `bytes`; readers at pointers share their parent's. */
+  constructor(bytes: Uint8Array, offset = 0, view?: DataView) {
     this.source = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.offset = offset;
+    this.end = bytes.byteLength;
   }
 
   get length(): number {
-    return this.source.byteLength;
+    return this.end;
   }
 
   get remaining(): number {
-    return this.source.byteLength - this.offset;
+    return this.end - this.offset;
   }
 
   /** Throws TruncatedError unless `n` more bytes are present. */
   need(n: number, what: string): void {
-    if (n < 0 || this.offset + n > this.source.byteLength) throw new TruncatedError(what, n, this.remaining);
+    if (n < 0 || this.offset + n > this.end) throw new TruncatedError(what, n, this.remaining);
   }
 
   u8(what = 'u8'): number {
     this.need(1, what);
     return this.view.getUint8(this.offset++);
+  }
+
+  i8(what = 'i8'): number {
+    this.need(1, what);
+    return this.view.getInt8(this.offset++);
   }
 
   u16(what = 'u16'): number {
@@ -87,13 +96,13 @@ export class Reader {
   /** A view of everything left (no copy). */
   rest(): Uint8Array {
     const v = this.source.subarray(this.offset);
-    this.offset = this.source.byteLength;
+    this.offset = this.end;
     return v;
   }
 
   /** A reader positioned at a pointer (offset from the start of the message body). */
   at(pointer: number, what: string): Reader {
-    if (pointer > this.source.byteLength) throw new BadPointerError(what, pointer, this.source.byteLength);
-    return new Reader(this.source, pointer);
+    if (pointer > this.end) throw new BadPointerError(what, pointer, this.end);
+    return new Reader(this.source, pointer, this.view);
   }
 }

@@ -2,7 +2,7 @@ import { CursorFlags } from '../enums.js';
 import { CursorMsg } from '../message-types.js';
 import { Reader } from '../reader.js';
 import { Writer } from '../writer.js';
-import { emptyCodec, type MessageCodec, single } from './codec.js';
+import type { MessageCodec } from './codec.js';
 import { type Point, readPoint16, writePoint16 } from './types.js';
 
 export interface CursorHeader {
@@ -105,30 +105,12 @@ export const cursorSet: MessageCodec<CursorSet> = {
   },
 };
 
-export const cursorMove: MessageCodec<{ position: Point }> = {
-  name: 'CURSOR_MOVE',
-  type: CursorMsg.Move,
-  encode: (m) => single(4, (w) => writePoint16(w, m.position)),
-  decode: (body) => ({ position: readPoint16(new Reader(body)) }),
-};
-
-export const cursorTrail: MessageCodec<{ length: number; frequency: number }> = {
-  name: 'CURSOR_TRAIL',
-  type: CursorMsg.Trail,
-  encode: (m) => single(4, (w) => w.u16(m.length).u16(m.frequency)),
-  decode(body) {
-    const r = new Reader(body);
-    return { length: r.u16(), frequency: r.u16() };
-  },
-};
-
-export const cursorInvalOne: MessageCodec<{ id: bigint }> = {
-  name: 'CURSOR_INVAL_ONE',
-  type: CursorMsg.InvalOne,
-  encode: (m) => single(8, (w) => w.u64(m.id)),
-  decode: (body) => ({ id: new Reader(body).u64() }),
-};
-
-export const cursorReset = emptyCodec('CURSOR_RESET', CursorMsg.Reset);
-export const cursorHide = emptyCodec('CURSOR_HIDE', CursorMsg.Hide);
-export const cursorInvalAll = emptyCodec('CURSOR_INVAL_ALL', CursorMsg.InvalAll);
+// Generated from the schema (src/schema/channels.ts), drop-in for the earlier hand-written codecs.
+export {
+  cursorHide,
+  cursorInvalAll,
+  cursorInvalOne,
+  cursorMove,
+  cursorReset,
+  cursorTrail,
+} from '../generated/cursor.js';

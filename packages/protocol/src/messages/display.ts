@@ -1,9 +1,9 @@
 import { BrushType } from '../enums.js';
-import { BadValueError, TooLargeError } from '../errors.js';
-import { DisplayMsg, DisplayMsgc } from '../message-types.js';
+import { BadValueError } from '../errors.js';
+import { DisplayMsg } from '../message-types.js';
 import { Reader } from '../reader.js';
 import { BodyBuilder } from './body-builder.js';
-import { emptyCodec, type MessageCodec, single } from './codec.js';
+import type { MessageCodec } from './codec.js';
 import { encodeImage, readImage, type SpiceImage } from './image.js';
 import {
   type Clip,
@@ -182,23 +182,6 @@ export interface SurfaceCreate {
   flags: number;
 }
 
-export const surfaceCreate: MessageCodec<SurfaceCreate> = {
-  name: 'DISPLAY_SURFACE_CREATE',
-  type: DisplayMsg.SurfaceCreate,
-  encode: (m) => single(20, (w) => w.u32(m.surfaceId).u32(m.width).u32(m.height).u32(m.format).u32(m.flags)),
-  decode(body) {
-    const r = new Reader(body);
-    return { surfaceId: r.u32(), width: r.u32(), height: r.u32(), format: r.u32(), flags: r.u32() };
-  },
-};
-
-export const surfaceDestroy: MessageCodec<{ surfaceId: number }> = {
-  name: 'DISPLAY_SURFACE_DESTROY',
-  type: DisplayMsg.SurfaceDestroy,
-  encode: (m) => single(4, (w) => w.u32(m.surfaceId)),
-  decode: (body) => ({ surfaceId: new Reader(body).u32() }),
-};
-
 export interface Head {
   monitorId: number;
   surfaceId: number;
@@ -209,91 +192,74 @@ export interface Head {
   flags: number;
 }
 
-/** Most monitor heads in one MONITORS_CONFIG (the agent limit is 256). */
-export const MAX_MONITOR_HEADS = 256;
-
-export const monitorsConfig: MessageCodec<{ maxAllowed: number; heads: Head[] }> = {
-  name: 'DISPLAY_MONITORS_CONFIG',
-  type: DisplayMsg.MonitorsConfig,
-  encode: (m) =>
-    single(4 + 28 * m.heads.length, (w) => {
-      w.u16(m.heads.length).u16(m.maxAllowed);
-      for (const h of m.heads)
-        w.u32(h.monitorId).u32(h.surfaceId).u32(h.width).u32(h.height).u32(h.x).u32(h.y).u32(h.flags);
-    }),
-  decode(body) {
-    const r = new Reader(body);
-    const count = r.u16('head count');
-    const maxAllowed = r.u16();
-    if (count > MAX_MONITOR_HEADS) throw new TooLargeError('monitor heads', count, MAX_MONITOR_HEADS);
-    r.need(28 * count, 'monitor heads');
-    const heads: Head[] = [];
-    for (let i = 0; i < count; i++) {
-      heads.push({
-        monitorId: r.u32(),
-        surfaceId: r.u32(),
-        width: r.u32(),
-        height: r.u32(),
-        x: r.u32(),
-        y: r.u32(),
-        flags: r.u32(),
-      });
-    }
-    return { maxAllowed, heads };
-  },
-};
-
-export const mark = emptyCodec('DISPLAY_MARK', DisplayMsg.Mark);
-export const displayReset = emptyCodec('DISPLAY_RESET', DisplayMsg.Reset);
-export const invalAllPalettes = emptyCodec('DISPLAY_INVAL_ALL_PALETTES', DisplayMsg.InvalAllPalettes);
-
-// client → server
-
-export interface DisplayInit {
-  pixmapCacheId: number;
-  /** Pixmap cache size in pixels. */
-  pixmapCacheSize: bigint;
-  glzDictionaryId: number;
-  /** GLZ dictionary window in pixels (0: the client takes no GLZ, as spice-html5). */
-  glzDictionaryWindowSize: number;
-}
-
-export const displayInit: MessageCodec<DisplayInit> = {
-  name: 'DISPLAYC_INIT',
-  type: DisplayMsgc.Init,
-  encode: (m) =>
-    single(14, (w) =>
-      w.u8(m.pixmapCacheId).i64(m.pixmapCacheSize).u8(m.glzDictionaryId).i32(m.glzDictionaryWindowSize),
-    ),
-  decode(body) {
-    const r = new Reader(body);
-    return {
-      pixmapCacheId: r.u8(),
-      pixmapCacheSize: r.i64(),
-      glzDictionaryId: r.u8(),
-      glzDictionaryWindowSize: r.i32(),
-    };
-  },
-};
-
-export const preferredCompression: MessageCodec<{ compression: number }> = {
-  name: 'DISPLAYC_PREFERRED_COMPRESSION',
-  type: DisplayMsgc.PreferredCompression,
-  encode: (m) => single(1, (w) => w.u8(m.compression)),
-  decode: (body) => ({ compression: new Reader(body).u8() }),
-};
-
-export const preferredVideoCodecType: MessageCodec<{ codecs: number[] }> = {
-  name: 'DISPLAYC_PREFERRED_VIDEO_CODEC_TYPE',
-  type: DisplayMsgc.PreferredVideoCodecType,
-  encode: (m) =>
-    single(1 + m.codecs.length, (w) => {
-      w.u8(m.codecs.length);
-      for (const c of m.codecs) w.u8(c);
-    }),
-  decode(body) {
-    const r = new Reader(body);
-    const n = r.u8('codec count');
-    return { codecs: [...r.bytes(n, 'codecs')] };
-  },
-};
+// Generated from the schema (src/schema/channels.ts): the display messages not written by hand
+// above. Their images, brushes and masks use the schema shapes exported as `wire.*`.
+export type {
+  DisplayInitMessage as DisplayInit,
+  DrawAlphaBlendMessage,
+  DrawBlacknessMessage,
+  DrawBlendMessage,
+  DrawCompositeMessage,
+  DrawInversMessage,
+  DrawOpaqueMessage,
+  DrawRop3Message,
+  DrawStrokeMessage,
+  DrawTextMessage,
+  DrawTransparentMessage,
+  DrawWhitenessMessage,
+  GlDrawDoneMessage,
+  GlDrawMessage,
+  GlScanoutUnixMessage,
+  InvalAllPixmapsMessage,
+  InvalListMessage,
+  InvalPaletteMessage,
+  ModeMessage,
+  QualityIndicatorMessage,
+  StreamActivateReportMessage,
+  StreamClipMessage,
+  StreamCreateMessage,
+  StreamDataMessage,
+  StreamDataSizedMessage,
+  StreamDestroyAllMessage,
+  StreamDestroyMessage,
+  StreamReportMessage,
+} from '../generated/display.js';
+export {
+  displayInit,
+  displayReset,
+  drawAlphaBlend,
+  drawBlackness,
+  drawBlend,
+  drawComposite,
+  drawInvers,
+  drawOpaque,
+  drawRop3,
+  drawStroke,
+  drawText,
+  drawTransparent,
+  drawWhiteness,
+  glDraw,
+  glDrawDone,
+  glScanoutUnix,
+  invalAllPalettes,
+  invalAllPixmaps,
+  invalList,
+  invalPalette,
+  mark,
+  mode,
+  monitorsConfig,
+  preferredCompression,
+  preferredVideoCodecType,
+  qualityIndicator,
+  streamActivateReport,
+  streamClip,
+  streamCreate,
+  streamData,
+  streamDataSized,
+  streamDestroy,
+  streamDestroyAll,
+  streamReport,
+  surfaceCreate,
+  surfaceDestroy,
+} from '../generated/display.js';
+export { MAX_MONITOR_HEADS } from '../schema/channels.js';

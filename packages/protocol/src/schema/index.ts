@@ -1,0 +1,3 @@
+export * from './channels.js';
+export * from './dsl.js';
+export * from './structs.js';
