@@ -32,6 +32,7 @@ const LAYERS = {
   '@spice-ts/loop': { layer: 'L0', allow: [] },
   '@spice-ts/canvas': { layer: 'L1', allow: ['@spice-ts/protocol', '@spice-ts/codecs'] },
   '@spice-ts/channel': { layer: 'L1', allow: ['@spice-ts/protocol', '@spice-ts/loop'] },
+  '@spice-ts/channel-compliance': { layer: 'L1', allow: ['@spice-ts/protocol', '@spice-ts/loop', '@spice-ts/channel'] },
   '@spice-ts/qxl': { layer: 'L1', allow: ['@spice-ts/protocol', '@spice-ts/loop'] },
   '@spice-ts/display': { layer: 'L2', allow: [...L0, ...L1] },
   '@spice-ts/server': { layer: 'L3', allow: [...L0, ...L1, '@spice-ts/display'] },
@@ -42,7 +43,7 @@ const LAYERS = {
   '@spice-ts/example-port-echo': { layer: 'example', allow: [...L0, ...L1, '@spice-ts/display', '@spice-ts/server'] },
 };
 /** Packages that test/ and bench/ files of any package may also import (as devDependencies). */
-const TEST_ONLY_IMPORTS = ['@spice-ts/config', '@spice-ts/e2e'];
+const TEST_ONLY_IMPORTS = ['@spice-ts/config', '@spice-ts/e2e', '@spice-ts/channel-compliance'];
 /** The one exception to "nothing imports from apps/": the end-to-end package's test/ files may
  * import the app (to run it in-process and read its state); its src/ may not. */
 const APP_IMPORTS_IN_TESTS_OF = ['@spice-ts/e2e'];

@@ -1,0 +1,3 @@
+import { packageTests } from '@spice-ts/config/vitest';
+
+export default packageTests();
