@@ -15,6 +15,7 @@ PEERS=(
   spice-client-gtk             # spicy-screenshot, spicy
   gir1.2-spiceclientglib-2.0   # SpiceClientGLib for tooling/e2e/clients/glib_client.py
   python3-gi                   # Python GObject introspection (run with /usr/bin/python3)
+  xz-utils                     # xz, to read the .xz recordings that --replay plays
 )
 
 check_only=0

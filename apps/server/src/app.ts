@@ -1,7 +1,14 @@
 import type { Logger } from '@spice-ts/channel';
 import { DisplayWorker } from '@spice-ts/display';
 import { createLoopStats, type LoopStats } from '@spice-ts/loop';
-import { createQxlDevice, type QxlDevice } from '@spice-ts/qxl';
+import {
+  createGuestDriver,
+  createQxlDevice,
+  openReplayFile,
+  type QxlDevice,
+  type ReplayResult,
+  replayRecording,
+} from '@spice-ts/qxl';
 import { createSpiceServer, type SpiceServer } from '@spice-ts/server';
 import type { AppConfig } from './config.js';
 import { DemoGuest } from './demo/demo-guest.js';
@@ -12,7 +19,10 @@ export interface App {
   readonly server: SpiceServer;
   readonly device: QxlDevice;
   readonly worker: DisplayWorker;
-  readonly guest: DemoGuest;
+  /** The built-in demo guest; null when a recording is played instead. */
+  readonly guest: DemoGuest | null;
+  /** The recording being played (--replay): resolves when it has ended. */
+  readonly replay: Promise<ReplayResult> | null;
   readonly stats: LoopStats;
   readonly address: { host: string; port: number };
   close(): Promise<void>;
@@ -26,17 +36,21 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
   const stats = createLoopStats();
   const device = createQxlDevice({ logger: logger.child({ component: 'qxl' }) });
   const worker = new DisplayWorker({ device, logger, stats });
-  const guest = new DemoGuest({
-    device,
-    width: config.demo.width,
-    height: config.demo.height,
-    fps: config.demo.fps,
-    animate: config.demo.animate,
-    logger: logger.child({ component: 'demo-guest' }),
-  });
+  const guest = config.replay
+    ? null
+    : new DemoGuest({
+        device,
+        width: config.demo.width,
+        height: config.demo.height,
+        fps: config.demo.fps,
+        animate: config.demo.animate,
+        logger: logger.child({ component: 'demo-guest' }),
+      });
   let server: SpiceServer | null = null;
+  let replay: Promise<ReplayResult> | null = null;
+  const abort = new AbortController();
   try {
-    await guest.start();
+    await guest?.start();
     server = createSpiceServer({
       host: config.host,
       port: config.port,
@@ -47,9 +61,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
       name: config.name,
       linkTimeoutMs: config.linkTimeoutMs,
       netTest: config.netTest,
-      keyboard: guest.keyboard,
-      mouse: guest.mouse,
-      tablet: guest.tablet,
+      ...(guest ? { keyboard: guest.keyboard, mouse: guest.mouse, tablet: guest.tablet } : {}),
       displays: [worker],
       ramHint: device.ram.byteLength,
       logger,
@@ -57,21 +69,47 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
     });
     const address = await server.listen();
     const running = server;
+    if (config.replay) {
+      const file = config.replay.file;
+      const log = logger.child({ component: 'replay', file });
+      log.info({ realtime: config.replay.realtime }, 'playing recording');
+      const playing = replayRecording(openReplayFile(file), {
+        driver: createGuestDriver(device),
+        device,
+        realtime: config.replay.realtime,
+        signal: abort.signal,
+        logger: log,
+      });
+      replay = playing;
+      playing.then(
+        (r) =>
+          log.info(
+            { commands: r.commands, cursorCommands: r.cursorCommands, ms: Math.round(r.elapsedMs) },
+            'recording played',
+          ),
+        (error: unknown) =>
+          log.error({ code: (error as { code?: string }).code, reason: (error as Error).message }, 'recording failed'),
+      );
+    }
     return {
       config,
       server: running,
       device,
       worker,
       guest,
+      replay,
       stats,
       address,
       async close() {
-        guest.stop();
+        guest?.stop();
+        abort.abort();
+        await replay?.catch(() => undefined);
         await running.close();
       },
     };
   } catch (error) {
-    guest.stop();
+    guest?.stop();
+    abort.abort();
     await server?.close();
     throw error;
   }

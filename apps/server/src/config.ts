@@ -18,6 +18,8 @@ export interface AppConfig {
   logLevel: string;
   logFormat: LogFormat;
   demo: { width: number; height: number; fps: number; animate: boolean };
+  /** Play a spice-server recording (SPICE_REPLAY 1, plain, gzip or xz) instead of the demo guest. */
+  replay: { file: string; realtime: boolean; exitWhenDone: boolean } | null;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -33,6 +35,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   logLevel: 'info',
   logFormat: 'pretty',
   demo: { width: 1024, height: 768, fps: 20, animate: true },
+  replay: null,
 };
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -106,10 +109,20 @@ export function createCommand(): Command {
     .addOption(
       new Option('--no-demo-animation', 'keep the demo guest still (no clock, no animation): useful for screenshots'),
     )
+    .addOption(
+      new Option(
+        '--replay <file>',
+        'play a spice-server recording (SPICE_REPLAY 1; plain, .gz or .xz) instead of the demo guest',
+      ),
+    )
+    .addOption(new Option('--realtime', 'with --replay: keep the recorded pace (default: as fast as clients take it)'))
+    .addOption(
+      new Option('--exit-when-done', 'with --replay: exit once the recording has played and every client is drained'),
+    )
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nExamples:\n  spice-ts                          demo guest on 127.0.0.1:5900, no password\n  spice-ts --port 5901 --password-file ~/.spice-pw\n\nConnect with:  remote-viewer spice://127.0.0.1:5900',
+      '\nExamples:\n  spice-ts                          demo guest on 127.0.0.1:5900, no password\n  spice-ts --port 5901 --password-file ~/.spice-pw\n  spice-ts --replay session.spice.xz --realtime\n\nConnect with:  remote-viewer spice://127.0.0.1:5900',
     );
 }
 
@@ -140,6 +153,9 @@ export function parseConfig(
     demoHeight: number;
     demoFps: number;
     demoAnimation: boolean;
+    replay?: string;
+    realtime?: boolean;
+    exitWhenDone?: boolean;
   }>();
   let password = o.password ?? env.SPICE_TS_PASSWORD ?? null;
   if (o.passwordFile) {
@@ -162,5 +178,6 @@ export function parseConfig(
     logLevel: o.logLevel,
     logFormat: o.logFormat ?? (isTty ? 'pretty' : 'json'),
     demo: { width: o.demoWidth, height: o.demoHeight, fps: o.demoFps, animate: o.demoAnimation },
+    replay: o.replay ? { file: o.replay, realtime: o.realtime ?? false, exitWhenDone: o.exitWhenDone ?? false } : null,
   };
 }

@@ -28,10 +28,12 @@ async function main(): Promise<number> {
   }
   const { host, port } = app.address;
   const shown = host.includes(':') ? `[${host}]` : host;
+  const what = config.replay ? `the recording ${config.replay.file}` : 'the demo guest';
   process.stdout.write(
-    `spice-ts is serving the demo guest on ${shown}:${port}${config.password === null ? ' (no password)' : ''}\n` +
+    `spice-ts is serving ${what} on ${shown}:${port}${config.password === null ? ' (no password)' : ''}\n` +
       `Connect with:  remote-viewer spice://${shown}:${port}\n`,
   );
+  let failed = false;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
@@ -39,10 +41,22 @@ async function main(): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    if (config.replay?.exitWhenDone && app.replay) {
+      app.replay.then(
+        async () => {
+          await app.worker.whenIdle();
+          stop('recording done');
+        },
+        () => {
+          failed = true;
+          stop('recording failed');
+        },
+      );
+    }
   });
   await app.close();
   logger.flush();
-  return 0;
+  return failed ? 1 : 0;
 }
 
 main().then(

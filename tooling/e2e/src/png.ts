@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { checkRgbFrame, type RgbFrame } from './ppm.js';
 
 /** PNG signature (PNG spec, section 5.2). */
@@ -61,4 +61,65 @@ export function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of bytes) crc = (crcTable[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Reads an 8-bit RGB or RGBA, non-interlaced PNG (what the reference frames in
+ * ../shared/recordings are) into an RGB frame; other kinds are refused with a clear error.
+ */
+export function readPng(bytes: Uint8Array): RgbFrame {
+  if (PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) throw new Error('not a PNG file');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let width = 0;
+  let height = 0;
+  let channels = 0;
+  const idat: Uint8Array[] = [];
+  for (let at = 8; at + 8 <= bytes.byteLength; ) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    const data = bytes.subarray(at + 8, at + 8 + length);
+    if (type === 'IHDR') {
+      width = view.getUint32(at + 8);
+      height = view.getUint32(at + 12);
+      const depth = data[8];
+      const colour = data[9];
+      if (depth !== 8 || (colour !== 2 && colour !== 6) || data[12] !== 0) {
+        throw new Error(`unsupported PNG: bit depth ${depth}, colour type ${colour}, interlace ${data[12]}`);
+      }
+      channels = colour === 2 ? 3 : 4;
+    } else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  if (!channels) throw new Error('PNG without IHDR');
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const rgb = new Uint8Array(width * height * 3);
+  let prev = new Uint8Array(stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = Uint8Array.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? line[x - channels]! : 0;
+      const b = prev[x]!;
+      const c = x >= channels ? prev[x - channels]! : 0;
+      let add = 0;
+      if (filter === 1) add = a;
+      else if (filter === 2) add = b;
+      else if (filter === 3) add = (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        add = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else if (filter !== 0) throw new Error(`bad PNG filter ${filter}`);
+      line[x] = (line[x]! + add) & 0xff;
+    }
+    for (let x = 0; x < width; x++) {
+      rgb.set(line.subarray(x * channels, x * channels + 3), (y * width + x) * 3);
+    }
+    prev = line;
+  }
+  return { width, height, rgb };
 }

@@ -23,6 +23,9 @@ describe('the spice-ts binary', () => {
       '--demo-height',
       '--demo-fps',
       '--no-demo-animation',
+      '--replay',
+      '--realtime',
+      '--exit-when-done',
       'remote-viewer spice://',
     ]) {
       expect(out.stdout).toContain(flag);

@@ -28,7 +28,7 @@ afterAll(async () => {
 
 /** The server's own picture of the primary surface, once the guest's drawing has been processed. */
 async function serverFrame(): Promise<BgrxFrame> {
-  await app.guest.settle();
+  await app.guest!.settle();
   await app.worker.whenIdle();
   const surface = app.worker.primarySurface();
   if (!surface) throw new Error('the server has no primary surface');
@@ -56,7 +56,7 @@ describe('first light with real clients', () => {
   });
 
   it('keys typed and a click through SpiceClientGLib reach the guest, and the picture follows', async () => {
-    const clicksBefore = app.guest.scene.clicks.length;
+    const clicksBefore = app.guest!.scene.clicks.length;
     const result = await runGlibClient({
       port: app.address.port,
       type: 'Hello, spice-ts!',
@@ -65,8 +65,8 @@ describe('first light with real clients', () => {
       waitMs: 300,
     });
     expect(result.ok).toBe(true);
-    expect(app.guest.scene.typedText).toBe('Hello, spice-ts!');
-    const clicks = app.guest.scene.clicks.slice(clicksBefore);
+    expect(app.guest!.scene.typedText).toBe('Hello, spice-ts!');
+    const clicks = app.guest!.scene.clicks.slice(clicksBefore);
     expect(clicks).toContainEqual(expect.objectContaining({ x: 700, y: 420, button: 1 }));
     // The typed text and the paint mark are now in the server's frame, and a new client sees them.
     const expected = await serverFrame();
