@@ -1,6 +1,8 @@
 export const CodecErrorCode = {
   BadImage: 'ERR_CODEC_BAD_IMAGE',
   Unsupported: 'ERR_CODEC_UNSUPPORTED',
+  Corrupt: 'ERR_CODEC_CORRUPT',
+  TooLarge: 'ERR_CODEC_TOO_LARGE',
 } as const;
 export type CodecErrorCode = (typeof CodecErrorCode)[keyof typeof CodecErrorCode];
 
@@ -26,6 +28,26 @@ export class UnsupportedFormatError extends CodecError {
   override name = 'UnsupportedFormatError';
   constructor(what: string) {
     super(CodecErrorCode.Unsupported, `${what} is not supported`);
+  }
+}
+
+/** A compressed stream that is malformed, truncated or would write outside its image. */
+export class CorruptStreamError extends CodecError {
+  override name = 'CorruptStreamError';
+  constructor(codec: string, message: string) {
+    super(CodecErrorCode.Corrupt, `${codec}: ${message}`);
+  }
+}
+
+/** An image larger than the decoder's limit; nothing was allocated for it. */
+export class ImageTooLargeError extends CodecError {
+  override name = 'ImageTooLargeError';
+  readonly size: number;
+  readonly limit: number;
+  constructor(what: string, size: number, limit: number) {
+    super(CodecErrorCode.TooLarge, `${what} ${size} bytes exceeds the limit of ${limit}`);
+    this.size = size;
+    this.limit = limit;
   }
 }
 

@@ -1,8 +1,17 @@
 /**
- * @spice-ts/codecs — SPICE image codecs. This version carries the uncompressed BITMAP image (the
- * "compression off" path every client decodes) and conversion of every uncompressed bitmap format
- * to 32-bit pixels. QUIC, LZ, GLZ, LZ4, JPEG and zlib-GLZ join here as they are written.
+ * @spice-ts/codecs — SPICE image codecs: the uncompressed BITMAP image (the "compression off" path
+ * every client decodes), conversion of every uncompressed bitmap format to 32-bit pixels, and LZ
+ * and QUIC (the spice-common lz.c and quic.c bitstreams) encoding and decoding. GLZ, LZ4, JPEG and
+ * zlib-GLZ join here as they are written.
  */
 
 export * from './bitmap.js';
 export * from './errors.js';
+export { LZ_HEADER_SIZE, LZ_MAGIC, LZ_MAX_IMAGE_SIZE, LZ_VERSION, LzImageType } from './lz-common.js';
+export * from './lz-decode.js';
+export * from './lz-encode.js';
+export * from './lz-image.js';
+export * from './quic-decode.js';
+export * from './quic-encode.js';
+export * from './quic-image.js';
+export { QUIC_MAGIC, QUIC_MAX_PIXELS, QUIC_VERSION, QuicImageType } from './quic-model.js';
