@@ -35,7 +35,7 @@ export interface App {
 export async function startApp(config: AppConfig, logger: Logger): Promise<App> {
   const stats = createLoopStats();
   const device = createQxlDevice({ logger: logger.child({ component: 'qxl' }) });
-  const worker = new DisplayWorker({ device, logger, stats });
+  const worker = new DisplayWorker({ device, logger, stats, imageCompression: config.imageCompression });
   const guest = config.replay
     ? null
     : new DemoGuest({

@@ -20,6 +20,8 @@ export interface AppConfig {
   demo: { width: number; height: number; fps: number; animate: boolean };
   /** Play a spice-server recording (SPICE_REPLAY 1, plain, gzip or xz) instead of the demo guest. */
   replay: { file: string; realtime: boolean; exitWhenDone: boolean } | null;
+  /** Image compression for clients: off (uncompressed bitmaps), lz (LZ_RGB) or quic. */
+  imageCompression: 'off' | 'lz' | 'quic';
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -36,6 +38,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   logFormat: 'pretty',
   demo: { width: 1024, height: 768, fps: 20, animate: true },
   replay: null,
+  imageCompression: 'lz',
 };
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -115,6 +118,11 @@ export function createCommand(): Command {
         'play a spice-server recording (SPICE_REPLAY 1; plain, .gz or .xz) instead of the demo guest',
       ),
     )
+    .addOption(
+      new Option('--image-compression <mode>', 'how images are compressed for clients (all lossless)')
+        .choices(['off', 'lz', 'quic'])
+        .default(DEFAULT_CONFIG.imageCompression),
+    )
     .addOption(new Option('--realtime', 'with --replay: keep the recorded pace (default: as fast as clients take it)'))
     .addOption(
       new Option('--exit-when-done', 'with --replay: exit once the recording has played and every client is drained'),
@@ -154,6 +162,7 @@ export function parseConfig(
     demoFps: number;
     demoAnimation: boolean;
     replay?: string;
+    imageCompression: 'off' | 'lz' | 'quic';
     realtime?: boolean;
     exitWhenDone?: boolean;
   }>();
@@ -178,6 +187,7 @@ export function parseConfig(
     logLevel: o.logLevel,
     logFormat: o.logFormat ?? (isTty ? 'pretty' : 'json'),
     demo: { width: o.demoWidth, height: o.demoHeight, fps: o.demoFps, animate: o.demoAnimation },
+    imageCompression: o.imageCompression,
     replay: o.replay ? { file: o.replay, realtime: o.realtime ?? false, exitWhenDone: o.exitWhenDone ?? false } : null,
   };
 }

@@ -29,7 +29,7 @@ import {
 } from '@spice-ts/qxl';
 import { CursorState } from './cursor-state.js';
 import { createDisplaySurface, type DisplaySurface } from './display-surface.js';
-import { marshalDrawable, toClip } from './draw-messages.js';
+import { encodePixels, type ImageCompressionMode, marshalDrawable, toClip } from './draw-messages.js';
 import { BadCommandError, UnsupportedDrawError } from './errors.js';
 import {
   COMMANDS_PER_PASS,
@@ -49,6 +49,8 @@ export interface DisplayWorkerInit {
   stats?: LoopStats;
   /** Pipe bound per display/cursor client, in bytes. */
   maxPipeBytes?: number;
+  /** Image compression for clients: off (BITMAP), lz (LZ_RGB) or quic. Default off. */
+  imageCompression?: ImageCompressionMode;
 }
 
 interface DisplayClientState {
@@ -82,11 +84,13 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   private mouseMode: number = MouseMode.Server;
   private imageUnique = 0n;
   private readonly idleWaiters: Array<() => void> = [];
+  readonly imageCompression: ImageCompressionMode;
 
   constructor(init: DisplayWorkerInit) {
     this.device = init.device;
     this.logger = (init.logger ?? silentLogger).child({ component: 'display-worker' });
     this.stats = init.stats;
+    this.imageCompression = init.imageCompression ?? 'off';
     const id = init.id ?? 0;
     const common = {
       id,
@@ -472,9 +476,10 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         type: display.drawCopy.type,
         body: display.drawCopy.encode({
           base: { surfaceId: surface.id, box, clip: { type: 0 } },
-          srcBitmap: encodeBitmapImage(
+          srcBitmap: encodePixels(
             { width: canvas.width, height: canvas.height, stride: canvas.stride, data: pixels },
-            { id: this.nextImageId() },
+            this.nextImageId(),
+            this.imageCompression,
           ),
           srcArea: box,
           ropDescriptor: 8,

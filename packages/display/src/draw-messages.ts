@@ -1,5 +1,13 @@
 import type { OutgoingMessage } from '@spice-ts/channel';
-import { bitmapToXrgb, encodeBitmapImage } from '@spice-ts/codecs';
+import {
+  bitmapToXrgb,
+  encodeBitmapImage,
+  encodeLzImage,
+  encodeQuicImage,
+  LzImageType,
+  QuicImageType,
+  type XrgbPixels,
+} from '@spice-ts/codecs';
 import { BitmapFmt, BrushType, type Clip, ClipType, display, type SpiceImage } from '@spice-ts/protocol';
 import { QxlBitmapFlag, type QxlBitmapImage, type QxlClip, type QxlDrawable } from '@spice-ts/qxl';
 import { UnsupportedDrawError } from './errors.js';
@@ -8,12 +16,36 @@ export function toClip(clip: QxlClip): Clip {
   return clip.type === 'none' ? { type: ClipType.None } : { type: ClipType.Rects, rects: clip.rects };
 }
 
+/** How images are compressed for clients (the server's image-compression setting). */
+export type ImageCompressionMode = 'off' | 'lz' | 'quic';
+
+/** Images smaller than this go uncompressed (upstream MIN_SIZE_TO_COMPRESS, in bytes). */
+export const MIN_SIZE_TO_COMPRESS = 54;
+
 /**
- * The SPICE image for a guest bitmap, uncompressed. 32-bit and RGBA rows go out as the guest wrote
- * them (by reference); other formats are converted to 32-bit first so every client can show them.
+ * The SPICE image for 32-bit pixels (top-down rows) under a compression mode: LZ_RGB or QUIC
+ * (lossless, decoded by every client), or an uncompressed BITMAP for tiny images and for QUIC
+ * below 3x3 (as upstream).
  */
-export function encodeGuestBitmap(image: QxlBitmapImage, id: bigint): SpiceImage {
-  if (image.format === BitmapFmt.Bit32 || image.format === BitmapFmt.Rgba) {
+export function encodePixels(pixels: XrgbPixels, id: bigint, mode: ImageCompressionMode, alpha = false): SpiceImage {
+  const bytes = pixels.width * pixels.height * 4;
+  if (mode === 'lz' && bytes >= MIN_SIZE_TO_COMPRESS) {
+    return encodeLzImage(pixels, { id, type: alpha ? LzImageType.Rgba : LzImageType.Rgb32 });
+  }
+  if (mode === 'quic' && bytes >= MIN_SIZE_TO_COMPRESS && pixels.width >= 3 && pixels.height >= 3) {
+    return encodeQuicImage(pixels, { id, type: alpha ? QuicImageType.Rgba : QuicImageType.Rgb32 });
+  }
+  return encodeBitmapImage(pixels, { id, format: alpha ? BitmapFmt.Rgba : BitmapFmt.Bit32 });
+}
+
+/**
+ * The SPICE image for a guest bitmap. Uncompressed, 32-bit and RGBA top-down rows go out as the
+ * guest wrote them (by reference); everything else is converted to 32-bit top-down first.
+ */
+export function encodeGuestBitmap(image: QxlBitmapImage, id: bigint, mode: ImageCompressionMode = 'off'): SpiceImage {
+  const topDown = (image.bitmapFlags & QxlBitmapFlag.TopDown) !== 0;
+  const alpha = image.format === BitmapFmt.Rgba;
+  if (mode === 'off' && (image.format === BitmapFmt.Bit32 || alpha)) {
     return {
       kind: 'bitmap',
       descriptor: { id, type: 0, flags: 0, width: image.width, height: image.height },
@@ -28,20 +60,27 @@ export function encodeGuestBitmap(image: QxlBitmapImage, id: bigint): SpiceImage
       },
     };
   }
-  const pixels = bitmapToXrgb({
-    format: image.format,
-    width: image.width,
-    height: image.height,
-    stride: image.stride,
-    topDown: (image.bitmapFlags & QxlBitmapFlag.TopDown) !== 0,
-    data: image.data,
-    palette: image.palette?.entries ?? null,
-  });
-  return encodeBitmapImage(pixels, { id });
+  const pixels: XrgbPixels =
+    (image.format === BitmapFmt.Bit32 || alpha) && topDown
+      ? { width: image.width, height: image.height, stride: image.stride, data: image.data }
+      : bitmapToXrgb({
+          format: image.format,
+          width: image.width,
+          height: image.height,
+          stride: image.stride,
+          topDown,
+          data: image.data,
+          palette: image.palette?.entries ?? null,
+        });
+  return encodePixels(pixels, id, mode, alpha);
 }
 
 /** The draw message a client gets for a drawable. */
-export function marshalDrawable(drawable: QxlDrawable, imageId: () => bigint): OutgoingMessage {
+export function marshalDrawable(
+  drawable: QxlDrawable,
+  imageId: () => bigint,
+  mode: ImageCompressionMode = 'off',
+): OutgoingMessage {
   const base = { surfaceId: drawable.surfaceId, box: drawable.bbox, clip: toClip(drawable.clip) };
   const draw = drawable.draw;
   switch (draw.type) {
@@ -59,7 +98,7 @@ export function marshalDrawable(drawable: QxlDrawable, imageId: () => bigint): O
       if (draw.src.kind !== 'bitmap') throw new UnsupportedDrawError(`copy from a ${draw.src.kind} image`);
       const message = {
         base,
-        srcBitmap: encodeGuestBitmap(draw.src, imageId()),
+        srcBitmap: encodeGuestBitmap(draw.src, imageId(), mode),
         srcArea: draw.srcArea,
         ropDescriptor: draw.ropDescriptor,
         scaleMode: draw.scaleMode,

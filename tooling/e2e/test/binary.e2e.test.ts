@@ -24,6 +24,7 @@ describe('the spice-ts binary', () => {
       '--demo-fps',
       '--no-demo-animation',
       '--replay',
+      '--image-compression',
       '--realtime',
       '--exit-when-done',
       'remote-viewer spice://',

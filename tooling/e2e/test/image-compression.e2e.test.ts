@@ -1,0 +1,46 @@
+import { type App, createLogger, DEFAULT_CONFIG, startApp } from '@spice-ts/server-app';
+import { afterEach, describe, expect, it } from 'vitest';
+import { assertFramesMatch, type BgrxFrame, freePort, glibScreenshot, takeScreenshot } from '../src/index.js';
+
+// The server's LZ and QUIC encoders, decoded by spice-gtk's own decoders (spice-common's lz.c and
+// quic.c inside the client): the picture the client shows must equal the server's frame exactly.
+let app: App | null = null;
+afterEach(async () => {
+  await app?.close();
+  app = null;
+});
+
+async function serverFrame(running: App): Promise<BgrxFrame> {
+  await running.guest!.settle();
+  await running.worker.whenIdle();
+  const { canvas } = running.worker.primarySurface()!;
+  return { width: canvas.width, height: canvas.height, bgrx: canvas.pixels.slice(), stride: canvas.stride };
+}
+
+describe.each(['lz', 'quic'] as const)('image compression %s', (mode) => {
+  it(`spice-gtk decodes ${mode} images to the server's exact frame, at start and after live drawing`, async () => {
+    app = await startApp(
+      {
+        ...DEFAULT_CONFIG,
+        port: await freePort(),
+        imageCompression: mode,
+        demo: { ...DEFAULT_CONFIG.demo, animate: false },
+      },
+      createLogger('silent', 'json'),
+    );
+    const shot = await takeScreenshot({ port: app.address.port });
+    expect(assertFramesMatch(await serverFrame(app), shot, { name: `${mode}-start` }).differingPixels).toBe(0);
+    // Live updates (typed text, a paint mark) go out as compressed DRAW_COPYs: the same client
+    // that typed and clicked takes the picture once its display is quiet again.
+    const { frame, result } = await glibScreenshot({
+      port: app.address.port,
+      type: 'compressed',
+      click: { x: 650, y: 450 },
+      idleMs: 300,
+      waitMs: 200,
+    });
+    expect(result.input?.invalidates ?? 0).toBeGreaterThan(0);
+    expect(assertFramesMatch(await serverFrame(app), frame, { name: `${mode}-live` }).differingPixels).toBe(0);
+    expect(app.guest!.scene.typedText).toBe('compressed');
+  });
+});
