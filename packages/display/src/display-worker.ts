@@ -1,4 +1,4 @@
-import { drawCopyBitmap, drawSolidFill } from '@spice-ts/canvas';
+import { copyBits, drawCopyBitmap, drawSolidFill } from '@spice-ts/canvas';
 import {
   type Logger,
   type OutgoingMessage,
@@ -7,7 +7,6 @@ import {
   silentLogger,
   UnexpectedMessageError,
 } from '@spice-ts/channel';
-import { encodeBitmapImage } from '@spice-ts/codecs';
 import type { LoopStats } from '@spice-ts/loop';
 import {
   CapabilitySet,
@@ -15,14 +14,16 @@ import {
   DisplayCap,
   DisplayMsgc,
   display,
+  ImageType,
   MouseMode,
+  type SpiceImage,
   SurfaceFlags,
 } from '@spice-ts/protocol';
 import {
+  type QxlAnyCommandRecord,
+  type QxlAnyDrawable,
   QxlBitmapFlag,
-  type QxlCommandRecord,
   type QxlDevice,
-  type QxlDrawable,
   type QxlPrimarySurface,
   type QxlRect,
   type QxlWorkerCallbacks,
@@ -241,7 +242,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         this.blockedOnPipes = true;
         return;
       }
-      const command = this.nextCommand(() => this.device.getCommand());
+      const command = this.nextCommand(() => this.device.getAnyCommand());
       if (command === undefined) continue; // a bad command was dropped; go on with the next
       if (command === null) {
         if (this.device.requestCommandNotification()) {
@@ -258,14 +259,14 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   /** Processes every queued command now (sync guest IO such as update-area and destroy-primary). */
   private drainCommands(): void {
     for (;;) {
-      const command = this.nextCommand(() => this.device.getCommand());
+      const command = this.nextCommand(() => this.device.getAnyCommand());
       if (command === null) return;
       if (command !== undefined) this.handleCommand(command);
     }
   }
 
   /** The next command, null when the ring is empty, undefined when a bad one was dropped. */
-  private nextCommand(get: () => QxlCommandRecord | null): QxlCommandRecord | null | undefined {
+  private nextCommand(get: () => QxlAnyCommandRecord | null): QxlAnyCommandRecord | null | undefined {
     try {
       return get();
     } catch (error) {
@@ -278,7 +279,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
     }
   }
 
-  private handleCommand(command: QxlCommandRecord): void {
+  private handleCommand(command: QxlAnyCommandRecord): void {
     this.counters.commands += 1;
     try {
       switch (command.type) {
@@ -321,7 +322,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
     }
   }
 
-  private release(command: QxlCommandRecord): void {
+  private release(command: QxlAnyCommandRecord): void {
     const id =
       command.type === 'draw'
         ? command.drawable.releaseId
@@ -333,44 +334,69 @@ export class DisplayWorker implements QxlWorkerCallbacks {
     this.counters.released += 1;
   }
 
-  private handleDrawable(drawable: QxlDrawable): void {
+  private handleDrawable(drawable: QxlAnyDrawable): void {
     const surface = this.surfaces.get(drawable.surfaceId);
     if (!surface) throw new BadCommandError(`drawable targets missing surface ${drawable.surfaceId}`);
     const draw = drawable.draw;
     const clip = toClip(drawable.clip);
-    if (draw.mask.bitmap) throw new UnsupportedDrawError('a drawable with a mask');
-    if (draw.type === 'fill') {
-      if (draw.brush.type !== 'solid') throw new UnsupportedDrawError(`fill with a ${draw.brush.type} brush`);
-      drawSolidFill(surface.canvas, drawable.bbox, clip, draw.brush.color, draw.ropDescriptor);
-    } else {
-      const src = draw.src;
-      if (src.kind !== 'bitmap') throw new UnsupportedDrawError(`copy from a ${src.kind} image`);
-      drawCopyBitmap(
-        surface.canvas,
-        drawable.bbox,
-        clip,
-        {
-          format: src.format,
-          width: src.width,
-          height: src.height,
-          stride: src.stride,
-          topDown: (src.bitmapFlags & QxlBitmapFlag.TopDown) !== 0,
-          data: src.data,
-          palette: src.palette?.entries ?? null,
-        },
-        draw.srcArea,
-        draw.ropDescriptor,
-      );
+    let size = DRAW_OVERHEAD_BYTES;
+    switch (draw.type) {
+      case 'fill':
+        if (draw.mask.bitmap) throw new UnsupportedDrawError('a fill with a mask');
+        if (draw.brush.type !== 'solid') throw new UnsupportedDrawError(`fill with a ${draw.brush.type} brush`);
+        drawSolidFill(surface.canvas, drawable.bbox, clip, draw.brush.color, draw.ropDescriptor);
+        break;
+      case 'copy': {
+        if (draw.mask.bitmap) throw new UnsupportedDrawError('a copy with a mask');
+        const src = draw.src;
+        if (src.kind !== 'bitmap') throw new UnsupportedDrawError(`copy from a ${src.kind} image`);
+        drawCopyBitmap(
+          surface.canvas,
+          drawable.bbox,
+          clip,
+          {
+            format: src.format,
+            width: src.width,
+            height: src.height,
+            stride: src.stride,
+            topDown: (src.bitmapFlags & QxlBitmapFlag.TopDown) !== 0,
+            data: src.data,
+            palette: src.palette?.entries ?? null,
+          },
+          draw.srcArea,
+          draw.ropDescriptor,
+        );
+        size += src.data.byteLength;
+        break;
+      }
+      case 'copy-bits':
+        // A scroll within the surface: the client moves its own pixels the same way.
+        copyBits(surface.canvas, drawable.bbox, clip, draw.srcPos);
+        break;
+      default:
+        throw new UnsupportedDrawError(`draw type ${draw.type}`);
     }
-    const size =
-      DRAW_OVERHEAD_BYTES + (draw.type === 'copy' && draw.src.kind === 'bitmap' ? draw.src.data.byteLength : 0);
     for (const rcc of this.readyDisplayClients()) {
       rcc.pipeAdd({
         kind: `draw-${draw.type}`,
         size,
-        marshal: () => marshalDrawable(drawable, () => this.nextImageId()),
+        marshal: () => {
+          const message = marshalDrawable(drawable, () => this.nextImageId(), this.imageCompression);
+          this.countImage(message.image);
+          return message.message;
+        },
       });
     }
+  }
+
+  /** Images sent, by kind ('bitmap', 'lz', 'quic'), for tests and metrics. */
+  readonly imageCounts: Record<string, number> = { bitmap: 0, lz: 0, quic: 0 };
+
+  private countImage(image: SpiceImage | null): void {
+    if (!image) return;
+    const kind =
+      image.descriptor.type === ImageType.LzRgb ? 'lz' : image.descriptor.type === ImageType.Quic ? 'quic' : 'bitmap';
+    this.imageCounts[kind] = (this.imageCounts[kind] ?? 0) + 1;
   }
 
   private nextImageId(): bigint {
@@ -472,15 +498,17 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       // A snapshot taken now: later draws are queued after it and apply on top.
       const pixels = canvas.pixels.slice();
       const box = { top: 0, left: 0, bottom: canvas.height, right: canvas.width };
+      const image = encodePixels(
+        { width: canvas.width, height: canvas.height, stride: canvas.stride, data: pixels },
+        this.nextImageId(),
+        this.imageCompression,
+      );
+      this.countImage(image);
       messages.push({
         type: display.drawCopy.type,
         body: display.drawCopy.encode({
           base: { surfaceId: surface.id, box, clip: { type: 0 } },
-          srcBitmap: encodePixels(
-            { width: canvas.width, height: canvas.height, stride: canvas.stride, data: pixels },
-            this.nextImageId(),
-            this.imageCompression,
-          ),
+          srcBitmap: image,
           srcArea: box,
           ropDescriptor: 8,
           scaleMode: 0,

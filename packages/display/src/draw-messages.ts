@@ -9,7 +9,7 @@ import {
   type XrgbPixels,
 } from '@spice-ts/codecs';
 import { BitmapFmt, BrushType, type Clip, ClipType, display, type SpiceImage } from '@spice-ts/protocol';
-import { QxlBitmapFlag, type QxlBitmapImage, type QxlClip, type QxlDrawable } from '@spice-ts/qxl';
+import { type QxlAnyDrawable, QxlBitmapFlag, type QxlBitmapImage, type QxlClip } from '@spice-ts/qxl';
 import { UnsupportedDrawError } from './errors.js';
 
 export function toClip(clip: QxlClip): Clip {
@@ -75,12 +75,12 @@ export function encodeGuestBitmap(image: QxlBitmapImage, id: bigint, mode: Image
   return encodePixels(pixels, id, mode, alpha);
 }
 
-/** The draw message a client gets for a drawable. */
+/** The draw message a client gets for a drawable, and the image it carries (if any). */
 export function marshalDrawable(
-  drawable: QxlDrawable,
+  drawable: QxlAnyDrawable,
   imageId: () => bigint,
   mode: ImageCompressionMode = 'off',
-): OutgoingMessage {
+): { message: OutgoingMessage; image: SpiceImage | null } {
   const base = { surfaceId: drawable.surfaceId, box: drawable.bbox, clip: toClip(drawable.clip) };
   const draw = drawable.draw;
   switch (draw.type) {
@@ -92,19 +92,27 @@ export function marshalDrawable(
         ropDescriptor: draw.ropDescriptor,
         mask: display.NO_MASK,
       };
-      return { type: display.drawFill.type, body: display.drawFill.encode(message) };
+      return { message: { type: display.drawFill.type, body: display.drawFill.encode(message) }, image: null };
     }
     case 'copy': {
       if (draw.src.kind !== 'bitmap') throw new UnsupportedDrawError(`copy from a ${draw.src.kind} image`);
+      const image = encodeGuestBitmap(draw.src, imageId(), mode);
       const message = {
         base,
-        srcBitmap: encodeGuestBitmap(draw.src, imageId(), mode),
+        srcBitmap: image,
         srcArea: draw.srcArea,
         ropDescriptor: draw.ropDescriptor,
         scaleMode: draw.scaleMode,
         mask: display.NO_MASK,
       };
-      return { type: display.drawCopy.type, body: display.drawCopy.encode(message) };
+      return { message: { type: display.drawCopy.type, body: display.drawCopy.encode(message) }, image };
     }
+    case 'copy-bits':
+      return {
+        message: { type: display.copyBits.type, body: display.copyBits.encode({ base, srcPos: draw.srcPos }) },
+        image: null,
+      };
+    default:
+      throw new UnsupportedDrawError(`draw type ${draw.type}`);
   }
 }

@@ -30,6 +30,8 @@ describe.each(['lz', 'quic'] as const)('image compression %s', (mode) => {
     );
     const shot = await takeScreenshot({ port: app.address.port });
     expect(assertFramesMatch(await serverFrame(app), shot, { name: `${mode}-start` }).differingPixels).toBe(0);
+    const sentBefore = app.worker.imageCounts[mode] ?? 0;
+    expect(sentBefore).toBeGreaterThan(0); // the first picture went out with this codec
     // Live updates (typed text, a paint mark) go out as compressed DRAW_COPYs: the same client
     // that typed and clicked takes the picture once its display is quiet again.
     const { frame, result } = await glibScreenshot({
@@ -41,6 +43,8 @@ describe.each(['lz', 'quic'] as const)('image compression %s', (mode) => {
     });
     expect(result.input?.invalidates ?? 0).toBeGreaterThan(0);
     expect(assertFramesMatch(await serverFrame(app), frame, { name: `${mode}-live` }).differingPixels).toBe(0);
+    expect(app.worker.imageCounts[mode]).toBeGreaterThan(sentBefore + 1); // live draws used it too
+    expect(app.worker.imageCounts.bitmap).toBe(0);
     expect(app.guest!.scene.typedText).toBe('compressed');
   });
 });

@@ -32,6 +32,15 @@ describe.skipIf(!haveShared)('spice-ts --replay', () => {
     expect(assertFramesMatch(reference, frame, { name: 'replay-x11-apps' }).differingPixels).toBe(0);
   });
 
+  it('plays the xterm-text recording (copies, fills, scrolls with COPY_BITS) to exactly the reference final frame', async () => {
+    server = await startServer({ args: ['--replay', join(RECORDINGS, 'xterm-text.spice.xz'), '--log-format', 'json'] });
+    await server.waitForLog(/recording played/, { timeoutMs: 60_000 });
+    const { frame } = await glibScreenshot({ port: server.port, idleMs: 1000, timeoutMs: 30_000 });
+    const reference = readPng(readFileSync(join(RECORDINGS, 'xterm-text.final.png')));
+    expect(assertFramesMatch(reference, frame, { name: 'replay-xterm-text' }).differingPixels).toBe(0);
+    expect(server.logs()).not.toMatch(/dropped a guest command/);
+  });
+
   it('exits by itself with --exit-when-done once the recording has played', async () => {
     server = await startServer({
       args: ['--replay', join(RECORDINGS, 'x11-apps.spice.xz'), '--exit-when-done', '--log-format', 'json'],
