@@ -1,19 +1,11 @@
 import {
   type ChannelComponents,
   type ChannelFactory,
+  type OutgoingMessage,
   RedChannel,
-  type RedChannelClient,
   UnexpectedMessageError,
 } from '@spice-ts/channel';
-import {
-  decodePortEvent,
-  encodePortEvent,
-  encodePortInit,
-  PORT_CHANNEL_TYPE,
-  PortEvent,
-  PortMsg,
-  PortMsgc,
-} from './port-messages.js';
+import { ChannelType, PortMsg, PortMsgc, port, SpicevmcMsgc, spicevmc } from '@spice-ts/protocol';
 
 export interface EchoPortInit {
   /** The port name clients see (SpicePortChannel:port-name). Default `org.spice-ts.echo`. */
@@ -28,14 +20,19 @@ export const DEFAULT_ECHO_PORT_NAME = 'org.spice-ts.echo';
 
 /**
  * A SPICE port channel that echoes what the client writes. A channel plugin of the public SDK:
- * `echoPort(init)` returns a factory of the injected components.
+ * `echoPort(init)` returns a factory of the injected components; the messages come from the
+ * protocol package's codecs.
  */
 export function echoPort(init: EchoPortInit = {}): ChannelFactory {
   const name = init.name ?? DEFAULT_ECHO_PORT_NAME;
-  return (components: ChannelComponents) => {
-    const opened = new WeakSet<RedChannelClient>();
-    return new RedChannel({
-      type: PORT_CHANNEL_TYPE,
+  // PORT_INIT carries the name NUL-terminated, its size counting the NUL.
+  const initMessage: OutgoingMessage = {
+    type: PortMsg.Init,
+    body: port.init.encode({ name: new TextEncoder().encode(`${name}\0`), opened: 1 }),
+  };
+  return (components: ChannelComponents) =>
+    new RedChannel({
+      type: ChannelType.Port,
       id: init.id ?? 0,
       name: `port:${name}`,
       maxMessageSize: init.maxChunk ?? 64 * 1024,
@@ -44,20 +41,19 @@ export function echoPort(init: EchoPortInit = {}): ChannelFactory {
       ...(components.stats ? { stats: components.stats } : {}),
       handler: {
         connect(rcc) {
-          rcc.send({ type: PortMsg.Init, body: encodePortInit(name, true) }, 'port-init');
+          rcc.send(initMessage, 'port-init');
         },
         handleMessage(rcc, message) {
           switch (message.type) {
-            case PortMsgc.Event: {
-              const event = decodePortEvent(message.body);
-              if (event === PortEvent.Opened) opened.add(rcc);
-              if (event === PortEvent.Closed) opened.delete(rcc);
-              rcc.logger.debug({ event }, 'port event');
+            case PortMsgc.Event:
+              rcc.logger.debug({ event: port.clientEvent.decode(message.body).event }, 'port event');
               return;
-            }
-            case PortMsgc.Data:
+            case SpicevmcMsgc.Data:
               // Echo: the body is only valid during this call, so it is copied.
-              rcc.send({ type: PortMsg.Data, body: [message.body.slice()] }, 'port-data');
+              rcc.send(
+                { type: spicevmc.data.type, body: spicevmc.data.encode({ data: message.body.slice() }) },
+                'port-data',
+              );
               return;
             default:
               throw new UnexpectedMessageError(rcc.channel.name, message.type);
@@ -65,10 +61,9 @@ export function echoPort(init: EchoPortInit = {}): ChannelFactory {
         },
       },
     });
-  };
 }
 
-/** Announce to a client that the port closed (e.g. when the guest side goes away). */
-export function portEventMessage(event: number) {
-  return { type: PortMsg.Event, body: encodePortEvent(event) };
+/** A PORT_EVENT for a client (e.g. PortEvent.Closed when the guest side goes away). */
+export function portEventMessage(event: number): OutgoingMessage {
+  return { type: port.event.type, body: port.event.encode({ event }) };
 }

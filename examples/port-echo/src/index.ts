@@ -3,4 +3,3 @@
  * named `org.spice-ts.echo` that sends back whatever the client writes to it.
  */
 export * from './echo-port.js';
-export * from './port-messages.js';

@@ -1,8 +1,8 @@
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { RedClient, silentLogger } from '@spice-ts/channel';
-import { CapabilitySet, CommonCap, decodeDataHeader, encodeMiniHeader } from '@spice-ts/protocol';
+import { CapabilitySet, CommonCap, decodeDataHeader, encodeMiniHeader, PortMsg, SpicevmcMsg } from '@spice-ts/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoPort, PortMsg } from '../src/index.js';
+import { echoPort } from '../src/index.js';
 
 async function socketPair(): Promise<[Socket, Socket]> {
   const server = createServer();
@@ -50,6 +50,6 @@ describe('echo port', () => {
     const init = messages[0]!.body;
     expect(init.readUInt32LE(0)).toBe('org.spice-ts.echo'.length + 1);
     expect(init.subarray(init.readUInt32LE(4), init.readUInt32LE(4) + 17).toString()).toBe('org.spice-ts.echo');
-    expect(messages[1]).toEqual({ type: PortMsg.Data, body: Buffer.from('hello') });
+    expect(messages[1]).toEqual({ type: SpicevmcMsg.Data, body: Buffer.from('hello') });
   });
 });

@@ -184,3 +184,7 @@ export type NotifySeverity = ValueOf<typeof NotifySeverity>;
 
 export const NotifyVisibility = { Low: 0, Medium: 1, High: 2 } as const;
 export type NotifyVisibility = ValueOf<typeof NotifyVisibility>;
+
+/** SPICE_PORT_EVENT_*: events of a port channel (PORT_EVENT both ways). */
+export const PortEvent = { Opened: 0, Closed: 1, Break: 2 } as const;
+export type PortEvent = ValueOf<typeof PortEvent>;
