@@ -5,6 +5,8 @@ export interface IncomingMessage {
   serial: bigint;
   /** The body; a view valid until the handler returns (copy what you keep). */
   body: Uint8Array;
+  /** Full header only: offset of a sub-message list in the body (absent or 0: none). */
+  subList?: number;
 }
 
 /**
@@ -47,7 +49,9 @@ export class MessageAssembler {
     if (this.buffered < this.headerSize + header.size) return null;
     this.consume(this.headerSize);
     const body = this.take(header.size);
-    return { type: header.type, serial: header.serial, body };
+    return header.subList
+      ? { type: header.type, serial: header.serial, body, subList: header.subList }
+      : { type: header.type, serial: header.serial, body };
   }
 
   /** The first n buffered bytes, contiguous (copies only if they span chunks). */

@@ -9,13 +9,14 @@ import {
   encodeMiniHeader,
   isProtocolError,
   type ProtocolError,
+  Reader,
   Writer,
 } from '@spice-ts/protocol';
 import { isChannelError, MessageTooLargeError, UnexpectedMessageError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type IncomingMessage, MessageAssembler } from './message-assembler.js';
 import { MigrateFlags } from './migrate.js';
-import { DEFAULT_PIPE_ITEM_SIZE, messageItem, type OutgoingMessage, type PipeItem } from './pipe-item.js';
+import { DEFAULT_PIPE_ITEM_SIZE, messageItem, type OutgoingMessage, type PipeItem, PipePriority } from './pipe-item.js';
 import { DEFAULT_MAX_PIPE_BYTES, type LinkedCaps, type RedChannel } from './red-channel.js';
 import type { RedClient } from './red-client.js';
 
@@ -178,13 +179,20 @@ export class RedChannelClient {
 
   // ---- outgoing ---------------------------------------------------------------------------
 
-  /** Appends an item to the pipe (FIFO). Over the byte bound, the channel's squash hook runs. */
+  /**
+   * Queues an item at the tail of its priority class (FIFO within a priority; higher priorities
+   * leave first). Over the byte bound, the channel's squash hook runs.
+   */
   pipeAdd(item: PipeItem): void {
     if (this.closed) {
       item.done?.(false);
       return;
     }
-    this.pipe.push(item);
+    const priority = item.priority ?? PipePriority.Normal;
+    let at = this.pipe.length;
+    while (at > 0 && (this.pipe[at - 1]!.priority ?? PipePriority.Normal) < priority) at -= 1;
+    if (at === this.pipe.length) this.pipe.push(item);
+    else this.pipe.splice(at, 0, item);
     this.queuedPipeBytes += itemSize(item);
     if (this.pipeFull) this.squash();
     this.scheduleFlush();
@@ -201,6 +209,24 @@ export class RedChannelClient {
     this.scheduleFlush();
   }
 
+  /**
+   * Puts an item right after one that is still queued (a producer keeping related items
+   * together). Returns false, and queues nothing, when `after` is no longer in the pipe.
+   */
+  pipeAddAfter(after: PipeItem, item: PipeItem): boolean {
+    if (this.closed) {
+      item.done?.(false);
+      return false;
+    }
+    const i = this.pipe.indexOf(after);
+    if (i < 0) return false;
+    this.pipe.splice(i + 1, 0, item);
+    this.queuedPipeBytes += itemSize(item);
+    if (this.pipeFull) this.squash();
+    this.scheduleFlush();
+    return true;
+  }
+
   /** Removes a queued item that was not sent yet (squashing). Returns whether it was queued. */
   pipeRemove(item: PipeItem): boolean {
     const i = this.pipe.indexOf(item);
@@ -213,7 +239,7 @@ export class RedChannelClient {
   }
 
   private squash(): void {
-    const hook = this.channel.init.handler.squash;
+    const hook = this.channel.handler.squash;
     if (!hook) return;
     const next = hook(this, this.pipe);
     if (!next) return;
@@ -294,10 +320,38 @@ export class RedChannelClient {
   }
 
   private writeMessage(m: OutgoingMessage): void {
-    let size = 0;
-    for (const chunk of m.body) size += chunk.byteLength;
-    const header = this.miniHeader ? encodeMiniHeader(m.type, size) : encodeFullHeader(++this.serial, m.type, size);
-    this.writer.write([header, ...m.body]);
+    const subs = m.subMessages;
+    if (subs && subs.length > 0) {
+      if (this.miniHeader) {
+        // No sub-list in the mini header: the sub-messages go first, as one SPICE_MSG_LIST.
+        const list = base.list.encode({ subMessages: subs.map((sub) => ({ type: sub.type, data: joined(sub.body) })) });
+        this.writeFramed(BaseMsg.List, list, 0);
+        this.writeFramed(m.type, m.body, 0);
+      } else {
+        // Full header: the sub-messages and their list follow the body; sub_list points at the list.
+        const body = [...m.body];
+        let at = chunksSize(m.body);
+        const offsets = new Writer(2 + 4 * subs.length).u16(subs.length);
+        for (const sub of subs) {
+          offsets.u32(at);
+          const size = chunksSize(sub.body);
+          body.push(new Writer(6).u16(sub.type).u32(size).finish(), ...sub.body);
+          at += 6 + size;
+        }
+        body.push(offsets.finish());
+        this.writeFramed(m.type, body, at);
+      }
+      return;
+    }
+    this.writeFramed(m.type, m.body, 0);
+  }
+
+  private writeFramed(type: number, body: readonly Uint8Array[], subList: number): void {
+    const size = chunksSize(body);
+    const header = this.miniHeader
+      ? encodeMiniHeader(type, size)
+      : encodeFullHeader(++this.serial, type, size, subList);
+    this.writer.write([header, ...body]);
     this.stats.messagesSent += 1;
     this.stats.bytesSent += header.byteLength + size;
     if (this.channel.handleAcks) this.messagesWindow += 1;
@@ -312,6 +366,7 @@ export class RedChannelClient {
 
   private receive(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.channel.init.stats?.recordWakeup('socket:data');
     this.stats.bytesReceived += chunk.byteLength;
     this.assembler.push(chunk);
     try {
@@ -321,11 +376,39 @@ export class RedChannelClient {
         );
         if (!message || this.closed) break;
         this.stats.messagesReceived += 1;
-        this.dispatch(message);
+        if (message.subList) this.dispatchWithSubList(message);
+        else this.dispatch(message);
       }
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * A full-header message with a sub-list: its sub-messages are handled first, in list order,
+   * then the message itself with its body cut before the first sub-message byte. Every offset is
+   * checked against the body (a bad one is a typed protocol error).
+   */
+  private dispatchWithSubList(message: IncomingMessage): void {
+    const list = new Reader(message.body).at(message.subList!, 'sub-message list');
+    const count = list.u16('sub-message list count');
+    list.need(4 * count, 'sub-message list offsets');
+    const subs: IncomingMessage[] = [];
+    let end = message.subList!;
+    for (let i = 0; i < count; i++) {
+      const offset = list.u32('sub-message offset');
+      const sub = new Reader(message.body).at(offset, 'sub-message');
+      const type = sub.u16('sub-message type');
+      const size = sub.u32('sub-message size');
+      subs.push({ type, serial: message.serial, body: sub.bytes(size, 'sub-message body') });
+      end = Math.min(end, offset);
+    }
+    for (const sub of subs) {
+      if (this.closed) return;
+      this.dispatch(sub);
+    }
+    if (!this.closed)
+      this.dispatch({ type: message.type, serial: message.serial, body: message.body.subarray(0, end) });
   }
 
   private dispatch(message: IncomingMessage): void {
@@ -355,14 +438,14 @@ export class RedChannelClient {
         this.handleFlushMark();
         return;
       case BaseMsgc.MigrateData: {
-        const restore = this.channel.init.handler.restoreMigrateData;
+        const restore = this.channel.handler.restoreMigrateData;
         if (!restore) throw new UnexpectedMessageError(this.channel.name, message.type);
         restore(this, message.body.slice());
         return;
       }
       default:
         if (message.type < 100) throw new UnexpectedMessageError(this.channel.name, message.type);
-        this.channel.init.handler.handleMessage(this, message);
+        this.channel.handler.handleMessage(this, message);
     }
   }
 
@@ -403,7 +486,7 @@ export class RedChannelClient {
 
   private sendMigrateData(flags: number): void {
     if (!(flags & MigrateFlags.NeedDataTransfer)) return;
-    const data = this.channel.init.handler.migrateData?.(this) ?? new Uint8Array(0);
+    const data = this.channel.handler.migrateData?.(this) ?? new Uint8Array(0);
     this.send({ type: BaseMsg.MigrateData, body: [data] }, 'migrate-data');
   }
 
@@ -495,6 +578,23 @@ export class RedChannelClient {
     this.disconnectListeners.clear();
     this.pipeEmptyListeners.clear();
   }
+}
+
+function chunksSize(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  return n;
+}
+
+function joined(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunksSize(chunks));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 function itemSize(item: PipeItem): number {

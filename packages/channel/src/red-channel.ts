@@ -76,7 +76,11 @@ export interface RedChannelInit {
   migrateFlags?: number;
   /** Whether several viewers may connect this channel at once. */
   multiClient?: boolean;
-  handler: ChannelHandler;
+  /**
+   * The channel's behaviour. Omit it only in a subclass of RedChannel that implements the
+   * ChannelHandler methods itself (as the first-party channels do).
+   */
+  handler?: ChannelHandler;
   logger?: Logger;
   stats?: LoopStats;
   /** Back-pressure threshold of each client's socket writer, in bytes. */
@@ -99,6 +103,7 @@ export class RedChannel {
   readonly multiClient: boolean;
   readonly logger: Logger;
   readonly init: RedChannelInit;
+  readonly handler: ChannelHandler;
   private readonly members = new Set<RedChannelClient>();
 
   constructor(init: RedChannelInit) {
@@ -111,6 +116,10 @@ export class RedChannel {
     this.ackWindow = init.ackWindow ?? 20;
     this.multiClient = init.multiClient ?? false;
     this.logger = (init.logger ?? silentLogger).child({ channel: this.name });
+    const own = this as unknown as Partial<ChannelHandler>;
+    if (init.handler) this.handler = init.handler;
+    else if (typeof own.handleMessage === 'function') this.handler = own as ChannelHandler;
+    else throw new TypeError(`channel ${this.name}: give a handler, or subclass RedChannel with handleMessage()`);
   }
 
   get clients(): ReadonlySet<RedChannelClient> {
@@ -129,11 +138,11 @@ export class RedChannel {
     this.members.add(rcc);
     rcc.onDisconnect(() => {
       this.members.delete(rcc);
-      this.init.handler.disconnect?.(rcc);
+      this.handler.disconnect?.(rcc);
     });
     client.add(rcc);
     rcc.start(initialData);
-    this.init.handler.connect?.(rcc);
+    this.handler.connect?.(rcc);
     return rcc;
   }
 

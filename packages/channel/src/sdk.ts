@@ -17,4 +17,4 @@ export interface ChannelComponents {
  * (`createSpiceServer({ channels: [echoPort()] })`, `server.addChannel(echoPort())`), and
  * third-party channels are written exactly like the first-party ones.
  */
-export type ChannelFactory = (components: ChannelComponents) => RedChannel;
+export type ChannelFactory<C extends RedChannel = RedChannel> = (components: ChannelComponents) => C;

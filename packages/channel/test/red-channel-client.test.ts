@@ -1,4 +1,5 @@
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { createLoopStats, type LoopStats } from '@spice-ts/loop';
 import { BaseMsg, base, CapabilitySet, CommonCap, decodeDataHeader, encodeMiniHeader } from '@spice-ts/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedChannel, type RedChannelClient, RedClient, UnexpectedMessageError } from '../src/index.js';
@@ -43,7 +44,7 @@ afterEach(() => {
   for (const s of open.splice(0)) s.destroy();
 });
 
-async function setup(handleAcks: boolean) {
+async function setup(handleAcks: boolean, stats?: LoopStats) {
   const [server, peer] = await socketPair();
   open.push(server, peer);
   const received: number[] = [];
@@ -52,6 +53,7 @@ async function setup(handleAcks: boolean) {
     id: 0,
     handleAcks,
     ackWindow: 10,
+    ...(stats ? { stats } : {}),
     handler: {
       handleMessage: (_rcc, m) => {
         if (m.type !== 101) throw new UnexpectedMessageError('test', m.type);
@@ -71,13 +73,16 @@ const item = (rcc: RedChannelClient, n: number) => rcc.send({ type: 200, body: [
 
 describe('RedChannelClient', () => {
   it('stops at twice the ACK window and resumes after an ACK, without spinning', async () => {
-    const { rcc, peer } = await setup(true);
+    const stats = createLoopStats();
+    const { rcc, peer } = await setup(true, stats);
     const got = collector(peer);
     rcc.startAckWindow(10);
     for (let i = 0; i < 25; i++) item(rcc, i);
     await got.count(21); // SET_ACK + 20 messages: 21 > 2 × 10 stops the pipe
+    const stalled = stats.snapshot();
     await new Promise((r) => setTimeout(r, 50));
     expect(got.messages.length).toBe(21);
+    expect(stats.snapshot()).toEqual(stalled); // waiting for the ACK costs no pass and no wake-up
     expect(got.messages[0]!.type).toBe(BaseMsg.SetAck);
     expect(base.setAck.decode(got.messages[0]!.body)).toEqual({ generation: 1, window: 10 });
     expect(rcc.waitingForAck).toBe(true);

@@ -1,5 +1,12 @@
-import { type Logger, RedChannel, type RedChannelClient, UnexpectedMessageError } from '@spice-ts/channel';
-import type { LoopStats } from '@spice-ts/loop';
+import {
+  type ChannelComponents,
+  type ChannelFactory,
+  type ChannelHandler,
+  type IncomingMessage,
+  RedChannel,
+  type RedChannelClient,
+  UnexpectedMessageError,
+} from '@spice-ts/channel';
 import {
   CapabilitySet,
   ChannelType,
@@ -35,40 +42,41 @@ export interface InputsHost {
  * (server mouse mode), absolute positions to the tablet (client mouse mode), and a
  * MOUSE_MOTION_ACK after every 4 motion or position messages, without which clients stop sending.
  */
-export class InputsChannel {
-  readonly channel: RedChannel;
+export class InputsChannel extends RedChannel implements ChannelHandler {
   readonly counters = { keys: 0, motions: 0, positions: 0, buttons: 0 };
   private readonly motionCount = new WeakMap<RedChannelClient, number>();
 
-  constructor(
-    private readonly host: InputsHost,
-    init: { logger: Logger; stats?: LoopStats },
-  ) {
-    this.channel = new RedChannel({
+  private readonly host: InputsHost;
+
+  constructor(host: InputsHost, components: ChannelComponents) {
+    super({
       type: ChannelType.Inputs,
       id: 0,
       name: 'inputs',
       caps: CapabilitySet.of(InputsCap.KeyScancode),
       maxMessageSize: INPUTS_MAX_CLIENT_MESSAGE,
       multiClient: true,
-      logger: init.logger,
-      ...(init.stats ? { stats: init.stats } : {}),
-      handler: {
-        connect: (rcc) => {
-          const leds = this.host.keyboard?.leds() ?? 0;
-          rcc.send(
-            { type: inputs.inputsInit.type, body: inputs.inputsInit.encode({ keyboardModifiers: leds }) },
-            'inputs-init',
-          );
-        },
-        handleMessage: (rcc, message) => this.handle(rcc, message.type, message.body),
-      },
+      logger: components.logger,
+      ...(components.stats ? { stats: components.stats } : {}),
     });
+    this.host = host;
+  }
+
+  connect(rcc: RedChannelClient): void {
+    const leds = this.host.keyboard?.leds() ?? 0;
+    rcc.send(
+      { type: inputs.inputsInit.type, body: inputs.inputsInit.encode({ keyboardModifiers: leds }) },
+      'inputs-init',
+    );
+  }
+
+  handleMessage(rcc: RedChannelClient, message: IncomingMessage): void {
+    this.handle(rcc, message.type, message.body);
   }
 
   /** Tells every inputs client the keyboard LEDs changed. */
   broadcastModifiers(modifiers: number): void {
-    for (const rcc of this.channel.clients) {
+    for (const rcc of this.clients) {
       rcc.send(
         { type: inputs.inputsKeyModifiers.type, body: inputs.inputsKeyModifiers.encode({ modifiers }) },
         'key-modifiers',
@@ -153,4 +161,9 @@ export class InputsChannel {
         throw new UnexpectedMessageError(rcc.channel.name, type);
     }
   }
+}
+
+/** The inputs channel as a channel plugin: `inputsChannel(host)(components)`. */
+export function inputsChannel(host: InputsHost): ChannelFactory<InputsChannel> {
+  return (components) => new InputsChannel(host, components);
 }

@@ -1,5 +1,12 @@
-import { type Logger, RedChannel, type RedChannelClient, UnexpectedMessageError } from '@spice-ts/channel';
-import type { LoopStats } from '@spice-ts/loop';
+import {
+  type ChannelComponents,
+  type ChannelFactory,
+  type ChannelHandler,
+  type IncomingMessage,
+  RedChannel,
+  type RedChannelClient,
+  UnexpectedMessageError,
+} from '@spice-ts/channel';
 import { BaseMsgc, base, CapabilitySet, ChannelType, MainCap, MainMsgc, main } from '@spice-ts/protocol';
 import { MM_TIME_DELTA_MS, mmTimeNow } from './mm-time.js';
 
@@ -27,6 +34,11 @@ export interface MainChannelHost {
   uuid: Uint8Array | null;
 }
 
+export interface MainChannelOptions {
+  /** Measure latency and bandwidth with three pings when a client connects (upstream does). */
+  netTest: boolean;
+}
+
 export interface NetTestResult {
   latencyUs: number;
   bitsPerSecond: number;
@@ -46,35 +58,36 @@ const micros = (): bigint => process.hrtime.bigint() / 1000n;
  * multimedia time, the net test, and agent messages (no agent is attached yet: its data is
  * dropped and AGENT_CONNECTED is never sent).
  */
-export class MainChannel {
-  readonly channel: RedChannel;
+export class MainChannel extends RedChannel implements ChannelHandler {
   private readonly state = new WeakMap<RedChannelClient, MainClientState>();
+  private readonly host: MainChannelHost;
+  private readonly netTest: boolean;
 
-  constructor(
-    private readonly host: MainChannelHost,
-    init: { logger: Logger; stats?: LoopStats; netTest: boolean },
-  ) {
-    this.channel = new RedChannel({
+  constructor(host: MainChannelHost, options: MainChannelOptions, components: ChannelComponents) {
+    super({
       type: ChannelType.Main,
       id: 0,
       name: 'main',
       caps: CapabilitySet.of(MainCap.NameAndUuid, MainCap.AgentConnectedTokens),
       maxMessageSize: MAIN_MAX_CLIENT_MESSAGE,
       multiClient: true,
-      logger: init.logger,
-      ...(init.stats ? { stats: init.stats } : {}),
-      handler: {
-        connect: (rcc) => this.connect(rcc, init.netTest),
-        handleMessage: (rcc, message) => this.handle(rcc, message.type, message.body),
-      },
+      logger: components.logger,
+      ...(components.stats ? { stats: components.stats } : {}),
     });
+    this.host = host;
+    this.netTest = options.netTest;
+  }
+
+  handleMessage(rcc: RedChannelClient, message: IncomingMessage): void {
+    this.handle(rcc, message.type, message.body);
   }
 
   netTestResult(rcc: RedChannelClient): NetTestResult | null {
     return this.state.get(rcc)?.netTest.result ?? null;
   }
 
-  private connect(rcc: RedChannelClient, netTest: boolean): void {
+  connect(rcc: RedChannelClient): void {
+    const netTest = this.netTest;
     const state: MainClientState = {
       attached: false,
       agentTokens: 0,
@@ -187,7 +200,7 @@ export class MainChannel {
 
   /** Announces a channel registered after clients attached (a one-entry CHANNELS_LIST). */
   announceChannel(type: number, id: number): void {
-    for (const rcc of this.channel.clients) {
+    for (const rcc of this.clients) {
       if (this.state.get(rcc)?.attached) {
         rcc.send(
           { type: main.channelsList.type, body: main.channelsList.encode({ channels: [{ type, id }] }) },
@@ -199,11 +212,16 @@ export class MainChannel {
 
   /** Broadcasts the mouse mode to every main client. */
   broadcastMouseMode(supported: number, current: number): void {
-    for (const rcc of this.channel.clients) {
+    for (const rcc of this.clients) {
       rcc.send(
         { type: main.mouseMode.type, body: main.mouseMode.encode({ supportedModes: supported, currentMode: current }) },
         'mouse-mode',
       );
     }
   }
+}
+
+/** The main channel as a channel plugin: `mainChannel(host, options)(components)`. */
+export function mainChannel(host: MainChannelHost, options: MainChannelOptions): ChannelFactory<MainChannel> {
+  return (components) => new MainChannel(host, options, components);
 }

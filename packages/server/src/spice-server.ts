@@ -30,9 +30,9 @@ import {
 } from '@spice-ts/protocol';
 import type { KeyboardDevice, MouseDevice, TabletDevice } from './devices.js';
 import { BadConfigError, isServerError, ServerError, ServerErrorCode } from './errors.js';
-import { InputsChannel } from './inputs-channel.js';
+import { type InputsChannel, inputsChannel } from './inputs-channel.js';
 import { LinkReader } from './link-reader.js';
-import { MainChannel } from './main-channel.js';
+import { type MainChannel, mainChannel } from './main-channel.js';
 import { checkTicket, createLinkKey, decryptTicket, MAX_TICKET_PASSWORD, type TicketPolicy } from './ticket.js';
 
 /** How long a client may take to complete the link phase (spice-html5 itself gives up after 30 s). */
@@ -125,8 +125,7 @@ class Reds implements SpiceServer {
     }
     this.ticket = { password, expiresAt: this.expiry(init.passwordLifetimeSec) };
     this.displays = init.displays ?? [];
-    const common = { logger: init.logger ?? silentLogger, ...(init.stats ? { stats: init.stats } : {}) };
-    this.mainChannel = new MainChannel(
+    this.mainChannel = mainChannel(
       {
         listChannels: () =>
           [...this.channels.values()]
@@ -140,19 +139,16 @@ class Reds implements SpiceServer {
         name: init.name ?? null,
         uuid: init.uuid ?? null,
       },
-      { ...common, netTest: init.netTest ?? true },
-    );
-    this.inputsChannel = new InputsChannel(
-      {
-        keyboard: init.keyboard ?? null,
-        mouse: init.mouse ?? null,
-        tablet: init.tablet ?? null,
-        mouseMode: () => this.currentMouseMode,
-      },
-      common,
-    );
-    this.register(this.mainChannel.channel);
-    this.register(this.inputsChannel.channel);
+      { netTest: init.netTest ?? true },
+    )(this.components());
+    this.inputsChannel = inputsChannel({
+      keyboard: init.keyboard ?? null,
+      mouse: init.mouse ?? null,
+      tablet: init.tablet ?? null,
+      mouseMode: () => this.currentMouseMode,
+    })(this.components());
+    this.register(this.mainChannel);
+    this.register(this.inputsChannel);
     for (const worker of this.displays) {
       this.register(worker.displayChannel);
       this.register(worker.cursorChannel);
