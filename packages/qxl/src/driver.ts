@@ -13,6 +13,7 @@ import {
   QXL_COMMAND_RING_ITEM_SIZE,
   QXL_COMMAND_RING_SIZE,
   QXL_COPY,
+  QXL_COPY_BITS,
   QXL_CURSOR,
   QXL_CURSOR_CMD,
   QXL_CURSOR_HEADER,
@@ -24,6 +25,7 @@ import {
   QXL_IMAGE_DESCRIPTOR,
   QXL_INTERRUPT_MASK,
   QXL_MEM_SLOT,
+  QXL_POINT,
   QXL_RAM,
   QXL_RAM_MAGIC,
   QXL_RECT,
@@ -140,6 +142,15 @@ export interface DrawFillOptions {
   ropDescriptor?: number;
 }
 
+export interface DrawCopyBitsOptions {
+  surfaceId?: number;
+  /** Destination of the move. */
+  bbox: QxlRect;
+  clip?: QxlRect[];
+  /** Top-left of the source area in the same surface (same size as bbox). */
+  srcPos: { x: number; y: number };
+}
+
 export interface CursorShapeOptions {
   width: number;
   height: number;
@@ -198,6 +209,8 @@ export interface GuestDriver {
   updateArea(surfaceId: number, area: QxlRect, options?: { async?: boolean }): Promise<void>;
   drawCopy(options: DrawCopyOptions): Promise<void>;
   drawFill(options: DrawFillOptions): Promise<void>;
+  /** QXL_COPY_BITS: moves an area of a surface within it (scrolling). */
+  drawCopyBits(options: DrawCopyBitsOptions): Promise<void>;
   cursorSet(options: CursorSetOptions): Promise<void>;
   cursorMove(x: number, y: number): Promise<void>;
   cursorHide(): Promise<void>;
@@ -737,6 +750,28 @@ class GuestDriverImpl implements GuestDriver {
       v.setUint32(u + QXL_FILL.brush + QXL_BRUSH.type, QxlBrushType.Solid, true);
       v.setUint32(u + QXL_FILL.brush + QXL_BRUSH.color, color, true);
       v.setUint16(u + QXL_FILL.ropDescriptor, rop, true);
+      return { command: drawable, type: QxlCmdType.Draw };
+    });
+  }
+
+  drawCopyBits(o: DrawCopyBitsOptions): Promise<void> {
+    for (const [name, value] of [
+      ['x', o.srcPos.x],
+      ['y', o.srcPos.y],
+    ] as const) {
+      if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff)
+        throw new QxlBadValueError(`drawCopyBits srcPos.${name}`, value, 'is not an int32');
+    }
+    const clip = o.clip ?? null;
+    const sizes: number[] = [QXL_DRAWABLE.SIZE];
+    if (clip !== null) sizes.push(clipBytes(clip));
+    return this.submit('commands', sizes, (blocks) => {
+      const drawable = blocks[0] as number;
+      const handle = this.own(blocks, sizes, drawable);
+      this.writeDrawableHeader(drawable, handle, o.surfaceId ?? 0, QxlDrawType.CopyBits, o.bbox, clip, blocks[1]);
+      const u = drawable + QXL_DRAWABLE.u;
+      this.ramView.setInt32(u + QXL_COPY_BITS.srcPos + QXL_POINT.x, o.srcPos.x, true);
+      this.ramView.setInt32(u + QXL_COPY_BITS.srcPos + QXL_POINT.y, o.srcPos.y, true);
       return { command: drawable, type: QxlCmdType.Draw };
     });
   }

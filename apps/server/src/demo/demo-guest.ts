@@ -1,11 +1,8 @@
 import type { Logger } from '@spice-ts/channel';
-import { createGuestDriver, type GuestDriver, type QxlDevice } from '@spice-ts/qxl';
+import { createQxlScreen, type GuestDriver, type QxlDevice, type QxlScreen } from '@spice-ts/qxl';
 import type { KeyboardDevice, MouseDevice, TabletDevice } from '@spice-ts/server';
 import type { Rect } from './rect.js';
 import { createDemoScene, type DemoScene } from './scene.js';
-
-/** SPICE_CURSOR_TYPE_ALPHA. */
-const CURSOR_TYPE_ALPHA = 0;
 
 export interface DemoGuestInit {
   device: QxlDevice;
@@ -20,14 +17,14 @@ export interface DemoGuestInit {
 }
 
 /**
- * The built-in demo guest: a guest "graphics driver" written against the QXL device. It keeps a
- * desktop picture (DemoScene) and tells the device what changed the way a real driver does:
- * DRAW_FILL for uniform areas, DRAW_COPY with a bitmap for the rest, cursor commands for the
- * pointer. Keyboard, mouse and tablet input from SPICE clients drive the scene.
+ * The built-in demo guest, written as any embedder would: against the QxlScreen API of
+ * @spice-ts/qxl, which turns it into real QXL commands. It keeps a desktop picture (DemoScene) and
+ * sends what changed: fills for uniform areas, images for the rest, pointer moves. Keyboard, mouse
+ * and tablet input from SPICE clients drive the scene.
  */
 export class DemoGuest {
   readonly scene: DemoScene;
-  readonly driver: GuestDriver;
+  private screen: QxlScreen | null = null;
   readonly counters = { fills: 0, copies: 0, cursorMoves: 0, flushes: 0 };
   private readonly init: DemoGuestInit;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -41,27 +38,21 @@ export class DemoGuest {
     this.init = init;
     const now = init.now ?? Date.now;
     this.scene = createDemoScene({ width: init.width, height: init.height, now, animate: init.animate });
-    this.driver = createGuestDriver(init.device);
+  }
+
+  /** The QXL driver under the screen (for statistics); there is none before start(). */
+  get driver(): GuestDriver {
+    if (!this.screen) throw new Error('the demo guest has not started yet');
+    return this.screen.driver;
   }
 
   /** Creates the primary surface, sets the pointer shape, draws the desktop, starts the clock. */
   async start(): Promise<void> {
-    await this.driver.createPrimary({ width: this.init.width, height: this.init.height });
+    const screen = await createQxlScreen(this.init.device, { width: this.init.width, height: this.init.height });
+    this.screen = screen;
     const shape = this.scene.cursorShape();
     const pointer = this.scene.pointer;
-    await this.driver.cursorSet({
-      x: pointer.x,
-      y: pointer.y,
-      visible: true,
-      shape: {
-        width: shape.width,
-        height: shape.height,
-        hotX: shape.hotX,
-        hotY: shape.hotY,
-        type: CURSOR_TYPE_ALPHA,
-        data: shape.data,
-      },
-    });
+    await screen.setCursor({ ...shape, format: 'bgra' }, pointer.x, pointer.y);
     await this.flush();
     if (this.init.animate) {
       this.timer = setInterval(
@@ -134,7 +125,7 @@ export class DemoGuest {
         const move = this.scene.takeCursorMove();
         if (move) {
           this.counters.cursorMoves += 1;
-          await this.driver.cursorMove(move.x, move.y);
+          await this.screen?.moveCursor(move.x, move.y);
         }
       } while (this.flushAgain && !this.stopped);
     } catch (error) {
@@ -143,18 +134,19 @@ export class DemoGuest {
   }
 
   private async drawRect(rect: Rect): Promise<void> {
+    const screen = this.screen;
+    if (!screen) return;
     const fb = this.scene.framebuffer;
-    const bbox = { top: rect.top, left: rect.left, bottom: rect.bottom, right: rect.right };
+    const width = rect.right - rect.left;
+    const height = rect.bottom - rect.top;
     const color = fb.isUniform(rect);
     if (color !== undefined) {
       this.counters.fills += 1;
-      await this.driver.drawFill({ bbox, color });
+      await screen.fillRect({ x: rect.left, y: rect.top, width, height }, color & 0xffffff);
       return;
     }
-    const width = rect.right - rect.left;
-    const height = rect.bottom - rect.top;
     this.counters.copies += 1;
-    await this.driver.drawCopy({ bbox, pixels: fb.extract(rect), stride: width * 4, width, height });
+    await screen.putImage({ width, height, data: fb.extract(rect), format: 'bgrx' }, rect.left, rect.top);
   }
 
   // ---- input devices (what the SPICE inputs channel drives) --------------------------------------
