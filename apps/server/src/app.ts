@@ -1,11 +1,15 @@
+import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
+import { pipeline, Transform } from 'node:stream';
 import type { Logger } from '@spice-ts/channel';
 import { DisplayWorker } from '@spice-ts/display';
 import { createLoopStats, type LoopStats } from '@spice-ts/loop';
 import {
   createGuestDriver,
   createQxlDevice,
-  openReplayFile,
+  createReplayReader,
+  createReplayRecorder,
   type QxlDevice,
+  type ReplayRecorder,
   type ReplayResult,
   replayRecording,
 } from '@spice-ts/qxl';
@@ -23,9 +27,69 @@ export interface App {
   readonly guest: DemoGuest | null;
   /** The recording being played (--replay): resolves when it has ended. */
   readonly replay: Promise<ReplayResult> | null;
+  /** How far the replay is (null without --replay). */
+  readonly replayProgress: ReplayProgress | null;
   readonly stats: LoopStats;
   readonly address: { host: string; port: number };
   close(): Promise<void>;
+}
+
+export interface ReplayProgress {
+  /** waiting: for a display client (--wait); playing; done (ended, failed or stopped). */
+  state: 'waiting' | 'playing' | 'done';
+  fileBytes: number;
+  /** Bytes of the file read so far (compressed bytes for .gz/.xz). */
+  bytesRead: number;
+  events: number;
+  commands: number;
+}
+
+/** Opens a recording for the replay, counting the bytes read; a clear error if it cannot. */
+function openCountedReplay(file: string, progress: ReplayProgress) {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    size = st.size;
+  } catch (error) {
+    throw new Error(`cannot read the --replay file ${file}: ${(error as Error).message}`);
+  }
+  progress.fileBytes = size;
+  const counted = new Transform({
+    highWaterMark: 1 << 20,
+    transform(chunk: Uint8Array, _encoding, done) {
+      progress.bytesRead += chunk.byteLength;
+      done(null, chunk);
+    },
+  });
+  // Errors of the file stream reach the reader through the pass-through.
+  pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), counted, () => {});
+  return createReplayReader(counted);
+}
+
+/** Finishes the recording file (flushes and closes it); a failure is logged, not thrown. */
+async function stopRecording(recorder: ReplayRecorder | null, logger: Logger): Promise<void> {
+  if (!recorder) return;
+  try {
+    await recorder.stop();
+    const s = recorder.writer.stats;
+    logger.info({ ...s }, 'recording written');
+  } catch (error) {
+    logger.error({ reason: (error as Error).message }, 'recording could not be finished');
+  }
+}
+
+/** Resolves when a display client is ready, or rejects when `signal` aborts first. */
+function clientReadyOrAbort(worker: DisplayWorker, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new Error('stopped before a display client connected'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    worker.whenClientReady().then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -36,6 +100,17 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
   const stats = createLoopStats();
   const device = createQxlDevice({ logger: logger.child({ component: 'qxl' }) });
   const worker = new DisplayWorker({ device, logger, stats, imageCompression: config.imageCompression });
+  // Recording starts before any guest touches the device, so the file holds the whole session.
+  let recorder: ReplayRecorder | null = null;
+  if (config.record) {
+    try {
+      closeSync(openSync(config.record, 'w')); // a clear error now, not a stream error later
+      recorder = createReplayRecorder(device, config.record, { logger: logger.child({ component: 'record' }) });
+    } catch (error) {
+      throw new Error(`cannot record to ${config.record}: ${(error as Error).message}`);
+    }
+    logger.info({ file: config.record }, 'recording the guest commands');
+  }
   const guest = config.replay
     ? null
     : new DemoGuest({
@@ -48,6 +123,9 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
       });
   let server: SpiceServer | null = null;
   let replay: Promise<ReplayResult> | null = null;
+  const progress: ReplayProgress | null = config.replay
+    ? { state: config.replay.wait ? 'waiting' : 'playing', fileBytes: 0, bytesRead: 0, events: 0, commands: 0 }
+    : null;
   const abort = new AbortController();
   try {
     await guest?.start();
@@ -69,16 +147,30 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
     });
     const address = await server.listen();
     const running = server;
-    if (config.replay) {
-      const file = config.replay.file;
+    if (config.replay && progress) {
+      const { file, realtime, wait } = config.replay;
       const log = logger.child({ component: 'replay', file });
-      log.info({ realtime: config.replay.realtime }, 'playing recording');
-      const playing = replayRecording(openReplayFile(file), {
-        driver: createGuestDriver(device),
-        device,
-        realtime: config.replay.realtime,
-        signal: abort.signal,
-        logger: log,
+      const reader = openCountedReplay(file, progress);
+      const playing = (async () => {
+        if (wait) {
+          log.info({}, 'waiting for a display client before playing the recording');
+          await clientReadyOrAbort(worker, abort.signal);
+        }
+        progress.state = 'playing';
+        log.info({ realtime }, 'playing recording');
+        return replayRecording(reader, {
+          driver: createGuestDriver(device),
+          device,
+          realtime,
+          signal: abort.signal,
+          logger: log,
+          onEvent: (event) => {
+            progress.events += 1;
+            if (event.what === 'command') progress.commands += 1;
+          },
+        });
+      })().finally(() => {
+        progress.state = 'done';
       });
       replay = playing;
       playing.then(
@@ -98,6 +190,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
       worker,
       guest,
       replay,
+      replayProgress: progress,
       stats,
       address,
       async close() {
@@ -105,12 +198,14 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
         abort.abort();
         await replay?.catch(() => undefined);
         await running.close();
+        await stopRecording(recorder, logger);
       },
     };
   } catch (error) {
     guest?.stop();
     abort.abort();
     await server?.close();
+    await stopRecording(recorder, logger);
     throw error;
   }
 }

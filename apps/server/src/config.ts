@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 export type LogFormat = 'pretty' | 'json';
@@ -19,7 +20,9 @@ export interface AppConfig {
   logFormat: LogFormat;
   demo: { width: number; height: number; fps: number; animate: boolean };
   /** Play a spice-server recording (SPICE_REPLAY 1, plain, gzip or xz) instead of the demo guest. */
-  replay: { file: string; realtime: boolean; exitWhenDone: boolean } | null;
+  replay: { file: string; realtime: boolean; exitWhenDone: boolean; wait: boolean } | null;
+  /** Record the guest's QXL commands to this file (SPICE_REPLAY 1; gzip when it ends in .gz). */
+  record: string | null;
   /** Image compression for clients: off (uncompressed bitmaps), lz (LZ_RGB) or quic. */
   imageCompression: 'off' | 'lz' | 'quic';
 }
@@ -38,6 +41,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   logFormat: 'pretty',
   demo: { width: 1024, height: 768, fps: 20, animate: true },
   replay: null,
+  record: null,
   imageCompression: 'lz',
 };
 
@@ -127,6 +131,13 @@ export function createCommand(): Command {
     .addOption(
       new Option('--exit-when-done', 'with --replay: exit once the recording has played and every client is drained'),
     )
+    .addOption(new Option('--wait', 'with --replay: start playing when the first display client is ready'))
+    .addOption(
+      new Option(
+        '--record <file>',
+        "record the guest's QXL commands to a file spice-server and spice-ts can replay (.gz: gzip)",
+      ),
+    )
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -165,7 +176,18 @@ export function parseConfig(
     imageCompression: 'off' | 'lz' | 'quic';
     realtime?: boolean;
     exitWhenDone?: boolean;
+    wait?: boolean;
+    record?: string;
   }>();
+  for (const flag of ['realtime', 'exitWhenDone', 'wait'] as const) {
+    if (o[flag] && !o.replay) {
+      const name = flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new InvalidArgumentError(`--${name} only makes sense with --replay <file>.`);
+    }
+  }
+  if (o.record && o.replay && resolve(o.record) === resolve(o.replay)) {
+    throw new InvalidArgumentError('--record and --replay name the same file.');
+  }
   let password = o.password ?? env.SPICE_TS_PASSWORD ?? null;
   if (o.passwordFile) {
     try {
@@ -188,6 +210,9 @@ export function parseConfig(
     logFormat: o.logFormat ?? (isTty ? 'pretty' : 'json'),
     demo: { width: o.demoWidth, height: o.demoHeight, fps: o.demoFps, animate: o.demoAnimation },
     imageCompression: o.imageCompression,
-    replay: o.replay ? { file: o.replay, realtime: o.realtime ?? false, exitWhenDone: o.exitWhenDone ?? false } : null,
+    replay: o.replay
+      ? { file: o.replay, realtime: o.realtime ?? false, exitWhenDone: o.exitWhenDone ?? false, wait: o.wait ?? false }
+      : null,
+    record: o.record ?? null,
   };
 }

@@ -34,6 +34,7 @@ async function main(): Promise<number> {
       `Connect with:  remote-viewer spice://${shown}:${port}\n`,
   );
   let failed = false;
+  const stopProgress = app.replayProgress && process.stderr.isTTY ? showProgress(app) : () => {};
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
@@ -54,9 +55,32 @@ async function main(): Promise<number> {
       );
     }
   });
+  stopProgress();
   await app.close();
   logger.flush();
   return failed ? 1 : 0;
+}
+
+/** A one-line replay progress on the terminal (stderr), redrawn four times a second. */
+function showProgress(app: Awaited<ReturnType<typeof startApp>>): () => void {
+  const progress = app.replayProgress!;
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  const draw = () => {
+    const pct = progress.fileBytes > 0 ? Math.min(100, (100 * progress.bytesRead) / progress.fileBytes) : 0;
+    const what =
+      progress.state === 'waiting'
+        ? 'waiting for a display client'
+        : `${pct.toFixed(0)}% (${mb(progress.bytesRead)}/${mb(progress.fileBytes)} MB), ${progress.commands} commands`;
+    process.stderr.write(`\r\x1b[Kreplay: ${what}${progress.state === 'done' ? ', done' : ''}`);
+  };
+  const timer = setInterval(draw, 250);
+  timer.unref();
+  void app.replay?.finally(() => {
+    clearInterval(timer);
+    draw();
+    process.stderr.write('\n');
+  });
+  return () => clearInterval(timer);
 }
 
 main().then(

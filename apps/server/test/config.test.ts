@@ -29,4 +29,17 @@ describe('command line', () => {
     expect(() => parseConfig(['--port', '70000'], {})).toThrow(/--port must be an integer from 0 to 65535/);
     expect(() => parseConfig(['--clients', 'many'], {})).toThrow(/Allowed choices are replace, share, refuse/);
   });
+
+  it('takes the replay options with --replay only, and --record on its own', () => {
+    expect(parseConfig(['--replay', 'a.spice', '--wait', '--realtime'], {}).replay).toEqual({
+      file: 'a.spice',
+      realtime: true,
+      exitWhenDone: false,
+      wait: true,
+    });
+    expect(parseConfig(['--record', 'out.spice.gz'], {})).toMatchObject({ record: 'out.spice.gz', replay: null });
+    expect(() => parseConfig(['--wait'], {})).toThrow(/--wait only makes sense with --replay/);
+    expect(() => parseConfig(['--exit-when-done'], {})).toThrow(/--exit-when-done only makes sense with --replay/);
+    expect(() => parseConfig(['--replay', 'x.spice', '--record', './x.spice'], {})).toThrow(/same file/);
+  });
 });

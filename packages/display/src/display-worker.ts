@@ -85,6 +85,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   private mouseMode: number = MouseMode.Server;
   private imageUnique = 0n;
   private readonly idleWaiters: Array<() => void> = [];
+  private readonly readyWaiters: Array<() => void> = [];
   readonly imageCompression: ImageCompressionMode;
 
   constructor(init: DisplayWorkerInit) {
@@ -156,6 +157,15 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       this.schedule();
       this.scheduleCursor();
     });
+  }
+
+  /**
+   * Resolves once a display client is ready for drawing (it sent DISPLAY_INIT): at once if one is
+   * already, else when the first one is.
+   */
+  whenClientReady(): Promise<void> {
+    if ([...this.readyDisplayClients()].length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
   // ---- QXL worker callbacks -------------------------------------------------------------------
@@ -460,6 +470,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         const primary = this.surfaces.get(0);
         if (primary) this.sendSurfaceCreate(rcc, primary, true);
         for (const surface of this.surfaces.values()) if (!surface.primary) this.sendSurfaceCreate(rcc, surface, true);
+        for (const resolve of this.readyWaiters.splice(0)) resolve();
         return;
       }
       case DisplayMsgc.PreferredCompression:

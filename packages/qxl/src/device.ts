@@ -24,7 +24,8 @@ import {
   QxlIo,
 } from './qxl-dev.js';
 import type { QxlAnyCommandRecord, QxlCommandRecord, QxlMonitorsConfig, QxlRect } from './records.js';
-import { createQxlRing, type QxlRing, readCommandEntry } from './ring.js';
+import { ReplayWorkerMessage } from './replay-records.js';
+import { createQxlRing, type QxlCommandExt, type QxlRing, readCommandEntry } from './ring.js';
 
 /** QEMU's default BAR sizes: 64 MiB RAM (RAM header at its end), 32 MiB VRAM, 8 KiB ROM. */
 export const QXL_DEFAULT_RAM_SIZE = 64 * 1024 * 1024;
@@ -214,7 +215,23 @@ export interface QxlDevice {
   translate(addr: bigint, size: number): GuestPtr;
   /** Writes QXLRom.mm_clock (QXLInterface.set_mm_time). */
   setMmTime(mmTime: number): void;
+  /**
+   * Observes every command taken off the command or cursor ring, before it is parsed (where
+   * spice-server records): the listener runs synchronously, so guest memory still holds the
+   * command. A throwing listener is logged and ignored. Returns an unsubscribe function.
+   */
+  onCommand(listener: QxlCommandListener): () => void;
+  /**
+   * Observes every message the device hands (or, without a worker, would hand) the display worker,
+   * as a RED_WORKER_MESSAGE_* number (ReplayWorkerMessage), with the primary surface for
+   * CREATE_PRIMARY_SURFACE(_ASYNC). Returns an unsubscribe function.
+   */
+  onWorkerMessage(listener: QxlWorkerMessageListener): () => void;
 }
+
+/** A command as the device hands it over: the ring it came from and its QXLCommandExt. */
+export type QxlCommandListener = (command: QxlCommandExt, ring: 'command' | 'cursor') => void;
+export type QxlWorkerMessageListener = (message: number, primary: QxlPrimarySurface | null) => void;
 
 const ASYNC_PORTS: ReadonlyMap<number, number> = new Map([
   [QxlIo.UpdateAreaAsync, QxlIo.UpdateArea],
@@ -277,6 +294,8 @@ class QxlDeviceImpl implements QxlDevice {
   private primarySurface: QxlPrimarySurface | null = null;
   private bug: QxlError | null = null;
   private readonly handlers = new Set<(pending: number) => void>();
+  private readonly commandListeners = new Set<QxlCommandListener>();
+  private readonly messageListeners = new Set<QxlWorkerMessageListener>();
   private irqScheduled = false;
   private cmdWakeScheduled = false;
   private cursorWakeScheduled = false;
@@ -448,6 +467,38 @@ class QxlDeviceImpl implements QxlDevice {
     };
   }
 
+  onCommand(listener: QxlCommandListener): () => void {
+    this.commandListeners.add(listener);
+    return () => {
+      this.commandListeners.delete(listener);
+    };
+  }
+
+  onWorkerMessage(listener: QxlWorkerMessageListener): () => void {
+    this.messageListeners.add(listener);
+    return () => {
+      this.messageListeners.delete(listener);
+    };
+  }
+
+  /** Tells the onWorkerMessage listeners; sync IOs give `sync`, their _ASYNC forms `async`. */
+  private message(
+    sync: number,
+    asyncMessage: number,
+    async: QxlAsync | null,
+    primary: QxlPrimarySurface | null = null,
+  ): void {
+    if (this.messageListeners.size === 0) return;
+    const type = async === null ? sync : asyncMessage;
+    for (const listener of this.messageListeners) {
+      try {
+        listener(type, primary === null ? null : { ...primary });
+      } catch (err) {
+        this.log.error({ err, qxl: this.id, message: type }, 'qxl: worker message listener threw');
+      }
+    }
+  }
+
   private raise(events: number): void {
     this.stats.interruptsRaised++;
     const old = Atomics.or(this.ramWords, (this.ramHeaderOffset + QXL_RAM.intPending) >>> 2, events);
@@ -556,6 +607,7 @@ class QxlDeviceImpl implements QxlDevice {
           return;
         }
         this.memory.deleteSlot(value);
+        this.message(ReplayWorkerMessage.DelMemslot, ReplayWorkerMessage.DelMemslot, null);
         this.worker?.memslotDeleted?.(value);
         return;
       case QxlIo.CreatePrimary:
@@ -570,15 +622,18 @@ class QxlDeviceImpl implements QxlDevice {
           this.cancelAsync(async);
           return;
         }
+        this.message(ReplayWorkerMessage.DestroySurfaceWait, ReplayWorkerMessage.DestroySurfaceWaitAsync, async);
         if (this.worker?.destroySurface) this.worker.destroySurface(value, async);
         else this.completeSoon(async);
         return;
       case QxlIo.DestroyAllSurfaces:
         this.primarySurface = null;
+        this.message(ReplayWorkerMessage.DestroySurfaces, ReplayWorkerMessage.DestroySurfacesAsync, async);
         if (this.worker?.destroyAllSurfaces) this.worker.destroyAllSurfaces(async);
         else this.completeSoon(async);
         return;
       case QxlIo.FlushSurfacesAsync:
+        this.message(ReplayWorkerMessage.FlushSurfacesAsync, ReplayWorkerMessage.FlushSurfacesAsync, async);
         if (this.worker?.flushSurfaces && async) this.worker.flushSurfaces(async);
         else this.completeSoon(async);
         return;
@@ -625,6 +680,7 @@ class QxlDeviceImpl implements QxlDevice {
       this.cancelAsync(async);
       return;
     }
+    this.message(ReplayWorkerMessage.Update, ReplayWorkerMessage.UpdateAsync, async);
     if (this.worker) this.worker.updateArea(surfaceId, area, async);
     else this.completeSoon(async);
   }
@@ -632,6 +688,7 @@ class QxlDeviceImpl implements QxlDevice {
   private ioOom(): void {
     // The guest must first take what is already on the release ring.
     if (!this.releaseRing.isEmpty()) return;
+    this.message(ReplayWorkerMessage.Oom, ReplayWorkerMessage.Oom, null);
     this.oomRunning = true;
     try {
       this.worker?.oom?.();
@@ -673,6 +730,7 @@ class QxlDeviceImpl implements QxlDevice {
       this.cancelAsync(async);
       return;
     }
+    this.message(ReplayWorkerMessage.AddMemslot, ReplayWorkerMessage.AddMemslotAsync, async);
     this.worker?.memslotAdded?.(slot);
     this.completeSoon(async);
   }
@@ -719,6 +777,12 @@ class QxlDeviceImpl implements QxlDevice {
       groupId: QXL_MEMSLOT_GROUP_GUEST,
     };
     this.primarySurface = surface;
+    this.message(
+      ReplayWorkerMessage.CreatePrimarySurface,
+      ReplayWorkerMessage.CreatePrimarySurfaceAsync,
+      async,
+      surface,
+    );
     if (this.worker) this.worker.createPrimary({ ...surface }, async);
     else this.completeSoon(async);
   }
@@ -734,6 +798,7 @@ class QxlDeviceImpl implements QxlDevice {
       return;
     }
     this.primarySurface = null;
+    this.message(ReplayWorkerMessage.DestroyPrimarySurface, ReplayWorkerMessage.DestroyPrimarySurfaceAsync, async);
     if (this.worker) this.worker.destroyPrimary(async);
     else this.completeSoon(async);
   }
@@ -750,11 +815,20 @@ class QxlDeviceImpl implements QxlDevice {
       this.completeSoon(async);
       return;
     }
+    this.message(ReplayWorkerMessage.MonitorsConfigAsync, ReplayWorkerMessage.MonitorsConfigAsync, async);
     if (this.worker?.monitorsConfig && async) this.worker.monitorsConfig(config, async);
     else this.completeSoon(async);
   }
 
   private reset(): void {
+    // What QEMU's hard reset sends spice-server: cursor, image cache, surfaces, memslots.
+    for (const m of [
+      ReplayWorkerMessage.ResetCursor,
+      ReplayWorkerMessage.ResetImageCache,
+      ReplayWorkerMessage.DestroySurfaces,
+      ReplayWorkerMessage.ResetMemslots,
+    ])
+      this.message(m, m, null);
     this.worker?.reset?.();
     this.memory.resetSlots();
     // A new generation makes every address the guest built before the reset invalid.
@@ -778,6 +852,7 @@ class QxlDeviceImpl implements QxlDevice {
     this.cmdWakeScheduled = true;
     queueMicrotask(() => {
       this.cmdWakeScheduled = false;
+      this.message(ReplayWorkerMessage.Wakeup, ReplayWorkerMessage.Wakeup, null);
       try {
         this.worker?.notifyCommands();
       } catch (err) {
@@ -791,6 +866,7 @@ class QxlDeviceImpl implements QxlDevice {
     this.cursorWakeScheduled = true;
     queueMicrotask(() => {
       this.cursorWakeScheduled = false;
+      this.message(ReplayWorkerMessage.Wakeup, ReplayWorkerMessage.Wakeup, null);
       try {
         this.worker?.notifyCursor();
       } catch (err) {
@@ -832,6 +908,16 @@ class QxlDeviceImpl implements QxlDevice {
     if (ring.pop()) this.raise(irq);
     if (kind === 'command') this.stats.commands++;
     else this.stats.cursorCommands++;
+    if (this.commandListeners.size > 0) {
+      const ext: QxlCommandExt = { type: entry.type, data: entry.data, flags: 0, groupId: QXL_MEMSLOT_GROUP_GUEST };
+      for (const listener of this.commandListeners) {
+        try {
+          listener({ ...ext }, kind);
+        } catch (err) {
+          this.log.error({ err, qxl: this.id, ring: kind }, 'qxl: command listener threw');
+        }
+      }
+    }
     // Find the release info first: a command that fails to parse is still handed back.
     let where: GuestPtr | null = null;
     let releaseId = 0n;

@@ -18,6 +18,8 @@ export * from './records.js';
 export * from './replay.js';
 export * from './replay-layout.js';
 export * from './replay-reader.js';
+export * from './replay-recorder.js';
 export * from './replay-records.js';
+export * from './replay-writer.js';
 export * from './ring.js';
 export * from './screen.js';

@@ -237,13 +237,33 @@ export interface ReplayDispatcherEvent extends ReplayEventBase {
 
 export type ReplayEvent = ReplayCommandEvent | ReplayDispatcherEvent;
 
-/** RED_WORKER_MESSAGE_* numbers the replay acts on (spice-server red-worker.h, notes §5.4). */
+/**
+ * RED_WORKER_MESSAGE_* numbers (spice-server red-worker.h, notes §5.4): what a recording's
+ * dispatcher events (what=1) hold. The replay acts on CREATE_PRIMARY_SURFACE(_ASYNC),
+ * DESTROY_PRIMARY_SURFACE and DESTROY_SURFACES, as upstream's does.
+ */
 export const ReplayWorkerMessage = {
   Update: 1,
   Wakeup: 2,
+  Oom: 3,
+  Start: 8,
+  Stop: 9,
+  AddMemslot: 16,
+  DelMemslot: 17,
+  ResetMemslots: 18,
   DestroySurfaces: 19,
   CreatePrimarySurface: 20,
   DestroyPrimarySurface: 21,
+  ResetCursor: 22,
+  ResetImageCache: 23,
+  DestroySurfaceWait: 24,
+  UpdateAsync: 26,
+  AddMemslotAsync: 27,
+  DestroySurfacesAsync: 28,
   CreatePrimarySurfaceAsync: 29,
+  DestroyPrimarySurfaceAsync: 30,
+  DestroySurfaceWaitAsync: 31,
+  FlushSurfacesAsync: 32,
+  MonitorsConfigAsync: 35,
 } as const;
 export type ReplayWorkerMessage = (typeof ReplayWorkerMessage)[keyof typeof ReplayWorkerMessage];

@@ -178,6 +178,21 @@ export interface QxlCommandEntry {
   type: number;
 }
 
+/**
+ * A command as the device hands it to the display worker (spice-server's QXLCommandExt): the
+ * QXLCommand of a ring entry, the memslot group its addresses belong to and the command flags.
+ */
+export interface QxlCommandExt {
+  /** QXL_CMD_* */
+  type: number;
+  /** QXLPHYSICAL of the command structure. */
+  data: bigint;
+  /** QXL_COMMAND_FLAG_*; 0 for the native drawables this device model speaks. */
+  flags: number;
+  /** Memslot group (informational: this device model has one group). */
+  groupId: number;
+}
+
 export function readCommandEntry(view: DataView, offset: number): QxlCommandEntry {
   return {
     data: view.getBigUint64(offset + QXL_COMMAND.data, true),

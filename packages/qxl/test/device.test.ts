@@ -550,3 +550,45 @@ describe('device: command ring and releases', () => {
     expect(dev.requestCursorNotification()).toBe(true);
   });
 });
+
+describe('device: observers (what a recorder sees)', () => {
+  it('tells onCommand about each ring entry before parsing, even a bad one, and onWorkerMessage about each IO passed on', async () => {
+    const dev = createQxlDevice(SMALL);
+    const commands: unknown[] = [];
+    const messages: [number, number | null][] = [];
+    const throwing = dev.onCommand(() => {
+      throw new Error('listener bug');
+    });
+    dev.onCommand((command, ring) => commands.push({ ...command, ring }));
+    const off = dev.onWorkerMessage((message, primary) => messages.push([message, primary?.width ?? null]));
+    const worker = recordingWorker((c) => dev.asyncComplete(c));
+    dev.attachWorker(worker);
+    const { ramAddr, vramAddr } = guestSlots(dev);
+    writePrimary(dev, vramAddr(0), { width: 64, height: 48, stride: 256 });
+    dev.io(QxlIo.CreatePrimaryAsync, 0);
+    await ticks(2);
+    // DESTROY_PRIMARY without a primary is not passed on, so not told either.
+    dev.io(QxlIo.DestroyPrimary, 0);
+    dev.io(QxlIo.DestroyPrimary, 0);
+    const { ram, h } = views(dev);
+    const cmdRing = createQxlRing({ bytes: dev.ram, offset: h + QXL_RAM.cmdRing, numItems: 32, itemSize: 16 });
+    writeCommandEntry(ram, cmdRing.prodItemOffset(), { data: ramAddr(0x3000), type: 9 });
+    cmdRing.push();
+    dev.io(QxlIo.NotifyCmd, 0);
+    dev.io(QxlIo.NotifyCmd, 0);
+    await tick();
+    expect(() => dev.getCommand()).toThrow(expect.objectContaining({ code: QxlErrorCode.UnknownType }));
+    throwing();
+    off();
+    dev.io(QxlIo.DestroyAllSurfaces, 0);
+    expect(commands).toEqual([{ type: 9, data: ramAddr(0x3000), flags: 0, groupId: 1, ring: 'command' }]);
+    // ADD_MEMSLOT x2, CREATE_PRIMARY_SURFACE_ASYNC with the primary, DESTROY_PRIMARY_SURFACE once, one WAKEUP.
+    expect(messages).toEqual([
+      [16, null],
+      [16, null],
+      [29, 64],
+      [21, null],
+      [2, null],
+    ]);
+  });
+});

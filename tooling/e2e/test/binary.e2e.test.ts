@@ -27,6 +27,8 @@ describe('the spice-ts binary', () => {
       '--image-compression',
       '--realtime',
       '--exit-when-done',
+      '--wait',
+      '--record',
       'remote-viewer spice://',
     ]) {
       expect(out.stdout).toContain(flag);

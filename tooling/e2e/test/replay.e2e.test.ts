@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -47,6 +48,39 @@ describe.skipIf(!haveShared)('spice-ts --replay', () => {
     });
     const exit = await Promise.race([server.exited, new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);
     expect(exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('with --wait, starts playing only when a display client is ready, and that client sees the whole recording', async () => {
+    server = await startServer({
+      args: ['--replay', join(RECORDINGS, 'x11-apps.spice.xz'), '--wait', '--log-format', 'json'],
+    });
+    await server.waitForLog(/waiting for a display client/, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(server.logs()).not.toMatch(/playing recording/);
+    const { frame } = await glibScreenshot({ port: server.port, idleMs: 1000, timeoutMs: 30_000 });
+    expect(server.logs()).toMatch(/recording played/);
+    const reference = readPng(readFileSync(join(RECORDINGS, 'x11-apps.final.png')));
+    expect(assertFramesMatch(reference, frame, { name: 'replay-wait-x11-apps' }).differingPixels).toBe(0);
+  });
+
+  it('records with --record what it replays, and the recording replays to the same reference frame', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spice-ts-record-'));
+    const file = join(dir, 'x11-apps-again.spice.gz');
+    try {
+      server = await startServer({
+        args: ['--replay', join(RECORDINGS, 'x11-apps.spice.xz'), '--record', file, '--exit-when-done'],
+      });
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      expect(server.logs()).toMatch(/recording written/);
+      expect(statSync(file).size).toBeGreaterThan(1000);
+      server = await startServer({ args: ['--replay', file, '--wait', '--log-format', 'json'] });
+      const { frame } = await glibScreenshot({ port: server.port, idleMs: 1000, timeoutMs: 30_000 });
+      expect(server.logs()).toMatch(/recording played/);
+      const reference = readPng(readFileSync(join(RECORDINGS, 'x11-apps.final.png')));
+      expect(assertFramesMatch(reference, frame, { name: 'replay-rerecorded-x11-apps' }).differingPixels).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a file that is not a recording with a clear error and a non-zero exit', async () => {
