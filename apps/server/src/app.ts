@@ -40,6 +40,8 @@ export interface ReplayProgress {
   fileBytes: number;
   /** Bytes of the file read so far (compressed bytes for .gz/.xz). */
   bytesRead: number;
+  /** Bytes of the recording played so far (decompressed). */
+  playedBytes: number;
   events: number;
   commands: number;
 }
@@ -56,14 +58,15 @@ function openCountedReplay(file: string, progress: ReplayProgress) {
   }
   progress.fileBytes = size;
   const counted = new Transform({
-    highWaterMark: 1 << 20,
+    highWaterMark: 1 << 16,
     transform(chunk: Uint8Array, _encoding, done) {
       progress.bytesRead += chunk.byteLength;
       done(null, chunk);
     },
   });
-  // Errors of the file stream reach the reader through the pass-through.
-  pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), counted, () => {});
+  // Small buffers keep the share read close to the share played. Errors of the file stream reach
+  // the reader through the transform.
+  pipeline(createReadStream(file, { highWaterMark: 1 << 16 }), counted, () => {});
   return createReplayReader(counted);
 }
 
@@ -124,7 +127,14 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
   let server: SpiceServer | null = null;
   let replay: Promise<ReplayResult> | null = null;
   const progress: ReplayProgress | null = config.replay
-    ? { state: config.replay.wait ? 'waiting' : 'playing', fileBytes: 0, bytesRead: 0, events: 0, commands: 0 }
+    ? {
+        state: config.replay.wait ? 'waiting' : 'playing',
+        fileBytes: 0,
+        bytesRead: 0,
+        playedBytes: 0,
+        events: 0,
+        commands: 0,
+      }
     : null;
   const abort = new AbortController();
   try {
@@ -166,6 +176,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
           logger: log,
           onEvent: (event) => {
             progress.events += 1;
+            progress.playedBytes = reader.offset;
             if (event.what === 'command') progress.commands += 1;
           },
         });

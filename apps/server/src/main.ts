@@ -70,7 +70,7 @@ function showProgress(app: Awaited<ReturnType<typeof startApp>>): () => void {
     const what =
       progress.state === 'waiting'
         ? 'waiting for a display client'
-        : `${pct.toFixed(0)}% (${mb(progress.bytesRead)}/${mb(progress.fileBytes)} MB), ${progress.commands} commands`;
+        : `${progress.commands} commands, ${mb(progress.playedBytes)} MB played, ${pct.toFixed(0)}% of the ${mb(progress.fileBytes)} MB file read`;
     process.stderr.write(`\r\x1b[Kreplay: ${what}${progress.state === 'done' ? ', done' : ''}`);
   };
   const timer = setInterval(draw, 250);

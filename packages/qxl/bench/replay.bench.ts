@@ -35,6 +35,16 @@ async function replayAndParse(path: string, expected: number): Promise<void> {
   const device = createQxlDevice();
   let parsed = 0;
   let rejected = 0;
+  // Parser alone: the time spent inside getAnyCommand (ring pop + validation + copy-out), and the
+  // guest memory it reached through the memslots (every translated range, chunk data included).
+  let parseMs = 0;
+  let touched = 0;
+  const memory = device.memory as unknown as { translateWords: (...a: unknown[]) => unknown };
+  const translate = memory.translateWords.bind(memory);
+  memory.translateWords = (...a: unknown[]) => {
+    touched += a[2] as number;
+    return translate(...a);
+  };
   const release = (r: QxlAnyCommandRecord) =>
     device.releaseResource(
       r.type === 'draw' ? r.drawable.releaseId : r.type === 'message' ? r.releaseId : r.command.releaseId,
@@ -43,11 +53,14 @@ async function replayAndParse(path: string, expected: number): Promise<void> {
     notifyCommands: () => {
       for (;;) {
         let r: QxlAnyCommandRecord | null;
+        const t = performance.now();
         try {
           r = device.getAnyCommand();
         } catch {
           rejected++;
           continue;
+        } finally {
+          parseMs += performance.now() - t;
         }
         if (r === null) {
           if (device.requestCommandNotification()) return;
@@ -69,6 +82,8 @@ async function replayAndParse(path: string, expected: number): Promise<void> {
   if (parsed !== expected || rejected !== 0)
     throw new Error(`parsed ${parsed} (${rejected} rejected), expected ${expected}`);
   report(`reader+replay+parser ${path}`, parsed, performance.now() - t0);
+  report(`  parser alone (inside getAnyCommand) ${path}`, parsed, parseMs);
+  console.log(`  guest memory touched by the parser: ${Math.round(touched / parsed)} bytes/command`);
   // Guest RAM the driver wrote per command (structures + data), the memory a command touches.
   console.log(`  guest RAM written: ${Math.round(driver.stats.bytesAllocatedTotal / parsed)} bytes/command`);
 }
