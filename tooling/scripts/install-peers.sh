@@ -10,12 +10,13 @@
 set -euo pipefail
 
 # The real peers (docs: tooling/e2e/README.md). One package per line; add more here, e.g.
-# chromium spice-html5 (browser client), xserver-xspice (reference server), tshark (dissector).
+# chromium spice-html5 (browser client), xserver-xspice (reference server).
 PEERS=(
   spice-client-gtk             # spicy-screenshot, spicy
   gir1.2-spiceclientglib-2.0   # SpiceClientGLib for tooling/e2e/clients/glib_client.py
   python3-gi                   # Python GObject introspection (run with /usr/bin/python3)
   xz-utils                     # xz, to read the .xz recordings that --replay plays
+  tshark                       # Wireshark's SPICE dissector checks our traffic (tshark e2e test)
 )
 
 check_only=0
