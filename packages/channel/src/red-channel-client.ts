@@ -5,12 +5,12 @@ import {
   BaseMsgc,
   base,
   CommonCap,
+  decodeSubMessageList,
   encodeFullHeader,
   encodeMiniHeader,
+  encodeSubMessageTail,
   isProtocolError,
   type ProtocolError,
-  Reader,
-  Writer,
 } from '@spice-ts/protocol';
 import { isChannelError, MessageTooLargeError, UnexpectedMessageError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -329,17 +329,8 @@ export class RedChannelClient {
         this.writeFramed(m.type, m.body, 0);
       } else {
         // Full header: the sub-messages and their list follow the body; sub_list points at the list.
-        const body = [...m.body];
-        let at = chunksSize(m.body);
-        const offsets = new Writer(2 + 4 * subs.length).u16(subs.length);
-        for (const sub of subs) {
-          offsets.u32(at);
-          const size = chunksSize(sub.body);
-          body.push(new Writer(6).u16(sub.type).u32(size).finish(), ...sub.body);
-          at += 6 + size;
-        }
-        body.push(offsets.finish());
-        this.writeFramed(m.type, body, at);
+        const tail = encodeSubMessageTail(chunksSize(m.body), subs);
+        this.writeFramed(m.type, [...m.body, ...tail.chunks], tail.subList);
       }
       return;
     }
@@ -390,25 +381,13 @@ export class RedChannelClient {
    * checked against the body (a bad one is a typed protocol error).
    */
   private dispatchWithSubList(message: IncomingMessage): void {
-    const list = new Reader(message.body).at(message.subList!, 'sub-message list');
-    const count = list.u16('sub-message list count');
-    list.need(4 * count, 'sub-message list offsets');
-    const subs: IncomingMessage[] = [];
-    let end = message.subList!;
-    for (let i = 0; i < count; i++) {
-      const offset = list.u32('sub-message offset');
-      const sub = new Reader(message.body).at(offset, 'sub-message');
-      const type = sub.u16('sub-message type');
-      const size = sub.u32('sub-message size');
-      subs.push({ type, serial: message.serial, body: sub.bytes(size, 'sub-message body') });
-      end = Math.min(end, offset);
-    }
-    for (const sub of subs) {
+    const { subMessages, ownBodyEnd } = decodeSubMessageList(message.body, message.subList!);
+    for (const sub of subMessages) {
       if (this.closed) return;
-      this.dispatch(sub);
+      this.dispatch({ type: sub.type, serial: message.serial, body: sub.body });
     }
     if (!this.closed)
-      this.dispatch({ type: message.type, serial: message.serial, body: message.body.subarray(0, end) });
+      this.dispatch({ type: message.type, serial: message.serial, body: message.body.subarray(0, ownBodyEnd) });
   }
 
   private dispatch(message: IncomingMessage): void {
@@ -474,7 +453,7 @@ export class RedChannelClient {
   startMigration(): void {
     const flags = this.channel.init.migrateFlags ?? 0;
     this.migrationPending = (flags & MigrateFlags.NeedFlush) !== 0;
-    this.send({ type: BaseMsg.Migrate, body: [new Writer(4).u32(flags).finish()] }, 'migrate');
+    this.send({ type: base.migrate.type, body: base.migrate.encode({ flags }) }, 'migrate');
     if (!this.migrationPending) this.sendMigrateData(flags);
   }
 

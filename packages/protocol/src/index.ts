@@ -31,5 +31,6 @@ export * from './messages/types.js';
 export * from './reader.js';
 /** The declarative protocol schema the generated codecs come from (for tools and tests). */
 export * as schema from './schema/index.js';
+export * from './sub-list.js';
 export * from './text.js';
 export * from './writer.js';

@@ -150,3 +150,16 @@ export function decodeLinkReply(bytes: Uint8Array): LinkReply {
   for (let i = 0; i < numChannel; i++) channel.push(caps.u32());
   return { error, pubKey, commonCaps: new CapabilitySet(common), channelCaps: new CapabilitySet(channel) };
 }
+
+/**
+ * The u32 that follows the link reply: the client's SpiceLinkAuthMechanism choice (client → server)
+ * or the link result the server sends after authentication (a SpiceLinkErr, 0 = OK).
+ */
+export function encodeLinkResult(value: LinkErr | number): Uint8Array {
+  return new Writer(4).u32(value).finish();
+}
+
+/** Decodes SpiceLinkAuthMechanism (4 bytes, client → server) or a link result. */
+export function decodeLinkU32(bytes: Uint8Array, what = 'link result'): number {
+  return new Reader(bytes).u32(what);
+}

@@ -15,16 +15,19 @@ import {
   CapabilitySet,
   ChannelType,
   CommonCap,
+  decodeLinkHeader,
   decodeLinkMess,
+  decodeLinkU32,
   encodeLinkError,
   encodeLinkReply,
+  encodeLinkResult,
   isProtocolError,
   LINK_HEADER_SIZE,
   LINK_MESS_SIZE,
   LinkErr,
+  type LinkHeader,
   MAX_LINK_MESSAGE_SIZE,
   MouseMode,
-  SPICE_MAGIC,
   SPICE_VERSION_MAJOR,
   TICKET_CIPHERTEXT_BYTES,
 } from '@spice-ts/protocol';
@@ -278,16 +281,16 @@ class Reds implements SpiceServer {
   }
 
   private async link(socket: Socket, reader: LinkReader, log: Logger): Promise<void> {
-    const header = await reader.read(LINK_HEADER_SIZE, 'link header');
-    const hv = new DataView(header.buffer, header.byteOffset, header.byteLength);
-    const magic = hv.getUint32(0, true);
-    if (magic !== SPICE_MAGIC) {
+    let header: LinkHeader;
+    try {
+      header = decodeLinkHeader(await reader.read(LINK_HEADER_SIZE, 'link header'));
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
       this.counters.badInput += 1;
       reader.dispose();
-      return this.refuse(socket, LinkErr.InvalidMagic, log, `bad magic 0x${magic.toString(16)} (not a SPICE client)`);
+      return this.refuse(socket, LinkErr.InvalidMagic, log, `${error.message} (not a SPICE client)`);
     }
-    const major = hv.getUint32(4, true);
-    const size = hv.getUint32(12, true);
+    const { major, size } = header;
     if (major !== SPICE_VERSION_MAJOR) {
       reader.dispose();
       if (major === 0) {
@@ -319,12 +322,12 @@ class Reds implements SpiceServer {
       }),
     );
     if (mess.commonCaps.has(CommonCap.ProtocolAuthSelection)) {
-      const mech = new DataView((await reader.read(4, 'auth mechanism')).buffer).getUint32(0, true);
+      const mech = decodeLinkU32(await reader.read(4, 'auth mechanism'), 'auth mechanism');
       if (mech !== AuthMechanism.Spice) {
         reader.dispose();
         this.counters.rejected += 1;
         clog.warn({ mechanism: mech }, 'unsupported auth mechanism; connection closed');
-        socket.end(u32(LinkErr.InvalidData));
+        socket.end(encodeLinkResult(LinkErr.InvalidData));
         return;
       }
     }
@@ -334,7 +337,7 @@ class Reds implements SpiceServer {
       reader.dispose();
       this.counters.rejected += 1;
       clog.warn({ verdict }, 'authentication failed');
-      socket.end(u32(LinkErr.PermissionDenied));
+      socket.end(encodeLinkResult(LinkErr.PermissionDenied));
       return;
     }
     let client: RedClient;
@@ -344,7 +347,7 @@ class Reds implements SpiceServer {
         reader.dispose();
         this.counters.rejected += 1;
         clog.warn({}, 'a viewer is connected already and the policy is "refuse"');
-        socket.end(u32(LinkErr.Error));
+        socket.end(encodeLinkResult(LinkErr.Error));
         return;
       }
       if (policy === 'replace') {
@@ -365,12 +368,12 @@ class Reds implements SpiceServer {
         reader.dispose();
         this.counters.rejected += 1;
         clog.warn({ connectionId: mess.connectionId }, 'unknown session id');
-        socket.end(u32(LinkErr.BadConnectionId));
+        socket.end(encodeLinkResult(LinkErr.BadConnectionId));
         return;
       }
       client = found;
     }
-    socket.write(u32(LinkErr.Ok));
+    socket.write(encodeLinkResult(LinkErr.Ok));
     this.counters.linked += 1;
     // Synchronous hand-over: no data event can slip between release() and the channel's listener.
     const rest = reader.release();
@@ -385,12 +388,6 @@ class Reds implements SpiceServer {
     });
     clog.info({ session: client.id, miniHeader: rcc.miniHeader }, 'channel linked');
   }
-}
-
-function u32(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value, true);
-  return out;
 }
 
 /** Creates a SPICE server (call `listen()` to accept clients). */
