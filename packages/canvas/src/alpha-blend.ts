@@ -3,7 +3,7 @@ import { int32View } from './fill.js';
 import type { CanvasImage } from './image.js';
 import { forEachSpan } from './mask.js';
 import { type CanvasSource, placeSource, sourceSpan } from './source.js';
-import type { CanvasSurface } from './surface.js';
+import { assertWordSurface, type CanvasSurface } from './surface.js';
 
 /** SpiceAlphaFlags (spice-protocol enums.h). */
 export const AlphaFlags = { DestHasAlpha: 1 << 0, SrcSurfaceHasAlpha: 1 << 1 } as const;
@@ -27,6 +27,7 @@ export function drawAlphaBlend(
   alpha: number,
   options: AlphaBlendOptions = {},
 ): void {
+  assertWordSurface(surface, 'ALPHA_BLEND');
   const global = alpha & 0xff;
   if (global === 0) return;
   const image: CanvasImage =

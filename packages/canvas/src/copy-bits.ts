@@ -11,7 +11,9 @@ export function copyBits(surface: CanvasSurface, box: Rect, clip: Clip, srcPos: 
   const dx = box.left - srcPos.x;
   const dy = box.top - srcPos.y;
   if (dx === 0 && dy === 0) return;
-  const { width, height, words } = surface;
+  const { width, height } = surface;
+  // A8 surfaces move bytes, the others 32-bit words: the same walk over either array.
+  const words: Uint32Array | Uint8Array = surface.words.length > 0 ? surface.words : surface.pixels;
   const rects = clipRects(box, clip, width, height)
     .map((r) => ({
       top: Math.max(r.top, dy),
@@ -28,12 +30,13 @@ export function copyBits(surface: CanvasSurface, box: Rect, clip: Clip, srcPos: 
     const right = Math.max(...rects.map((r) => r.right)) - dx;
     const bottom = Math.max(...rects.map((r) => r.bottom)) - dy;
     const bw = right - left;
-    const saved = new Uint32Array(bw * (bottom - top));
-    for (let y = top; y < bottom; y++) saved.set(words.subarray(y * width + left, y * width + right), (y - top) * bw);
+    const n = bw * (bottom - top);
+    const copy = words instanceof Uint8Array ? new Uint8Array(n) : new Uint32Array(n);
+    for (let y = top; y < bottom; y++) copy.set(words.subarray(y * width + left, y * width + right), (y - top) * bw);
     for (const r of rects) {
       for (let y = r.top; y < r.bottom; y++) {
         const from = (y - dy - top) * bw + r.left - dx - left;
-        words.set(saved.subarray(from, from + r.right - r.left), y * width + r.left);
+        words.set(copy.subarray(from, from + r.right - r.left), y * width + r.left);
       }
     }
     return;

@@ -1,5 +1,6 @@
 import type { BitmapSource } from '@spice-ts/codecs';
-import { type Clip, ImageScaleMode, type Rect, Ropd } from '@spice-ts/protocol';
+import { type Clip, ImageScaleMode, type Rect, Ropd, SurfaceFmt } from '@spice-ts/protocol';
+import { blitRegionA8 } from './a8.js';
 import type { CanvasBrush } from './brush.js';
 import { fillRegion, int32View, padByte } from './fill.js';
 import { imageFromBitmap } from './image.js';
@@ -22,6 +23,10 @@ export function blitRegion(
   rop: Rop,
 ): void {
   if (rop === Rop.Noop) return;
+  if (surface.format === SurfaceFmt.A8) {
+    blitRegionA8(surface, box, clip, mask, placed, rop);
+    return;
+  }
   const words = surface.words;
   const w = surface.width;
   const src = placed.image.words;

@@ -1,4 +1,5 @@
 import { BrushType, type Clip, type Rect, Ropd, SurfaceFmt } from '@spice-ts/protocol';
+import { fillRegionA8 } from './a8.js';
 import { brushRow, type CanvasBrush } from './brush.js';
 import { type CanvasMask, forEachSpan } from './mask.js';
 import { Rop, RopInput, ropdToRop, ropMasks } from './rop.js';
@@ -31,6 +32,10 @@ export function fillRegion(
   rop: Rop,
 ): void {
   if (rop === Rop.Noop) return;
+  if (surface.format === SurfaceFmt.A8) {
+    fillRegionA8(surface, box, clip, mask, brush, rop);
+    return;
+  }
   const words = surface.words;
   const w = surface.width;
   const pad = padByte(surface);

@@ -52,14 +52,23 @@ export function createCanvasImage(width: number, height: number, words?: Uint32A
 
 /**
  * A surface seen as a source image (for SURFACE image references): the same memory, not a copy,
- * with alpha when the surface is ARGB.
+ * with alpha when the surface is ARGB. An A8 surface is copied into words 0xAA000000, the values
+ * pixman fetches from an a8 image.
  */
 export function imageFromSurface(surface: {
   readonly width: number;
   readonly height: number;
   readonly format: number;
   readonly words: Uint32Array;
+  readonly pixels?: Uint8Array;
 }): CanvasImage {
+  if (surface.format === SurfaceFmt.A8) {
+    const n = surface.width * surface.height;
+    const words = new Uint32Array(n);
+    const bytes = surface.pixels ?? new Uint8Array(0);
+    for (let i = 0; i < n; i++) words[i] = ((bytes[i] ?? 0) << 24) >>> 0;
+    return { width: surface.width, height: surface.height, stride: surface.width, words, hasAlpha: true };
+  }
   return {
     width: surface.width,
     height: surface.height,

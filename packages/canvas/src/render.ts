@@ -7,9 +7,11 @@ import {
   type Point,
   type Rect,
   type SpiceImage,
+  type wire,
 } from '@spice-ts/protocol';
 import { drawAlphaBlend } from './alpha-blend.js';
 import type { CanvasBrush } from './brush.js';
+import { drawComposite } from './composite.js';
 import { drawCopy, drawOpaque } from './copy.js';
 import { copyBits } from './copy-bits.js';
 import { UnsupportedOperationError } from './errors.js';
@@ -17,7 +19,8 @@ import { drawBlackness, drawFill, drawInvers, drawWhiteness } from './fill.js';
 import { type CanvasImage, imageFromBitmap } from './image.js';
 import type { A1Mask, CanvasMask } from './mask.js';
 import { drawRop3 } from './rop3.js';
-import type { CanvasSurface } from './surface.js';
+import { drawStroke } from './stroke.js';
+import { type CanvasSurface, isA8Surface } from './surface.js';
 import { drawText, type GlyphString } from './text.js';
 import { drawTransparent } from './transparent.js';
 
@@ -102,6 +105,27 @@ export interface DrawTextMessage {
   backMode: number;
 }
 
+export interface DrawStrokeMessage {
+  base: display.DisplayBase;
+  path: wire.Path;
+  attr: wire.LineAttr;
+  brush: display.Brush;
+  foreMode: number;
+  backMode: number;
+}
+
+export interface DrawCompositeMessage {
+  base: display.DisplayBase;
+  /** CompositeFlags. */
+  flags: number;
+  srcBitmap: SpiceImage;
+  maskBitmap?: SpiceImage | null;
+  srcTransform?: wire.Transform | null;
+  maskTransform?: wire.Transform | null;
+  srcOrigin: Point;
+  maskOrigin: Point;
+}
+
 /** Every record renderDrawMessage takes, by message type. */
 export interface DrawMessages {
   [DisplayMsg.DrawFill]: display.DrawFill;
@@ -115,6 +139,8 @@ export interface DrawMessages {
   [DisplayMsg.DrawTransparent]: DrawTransparentMessage;
   [DisplayMsg.DrawAlphaBlend]: DrawAlphaBlendMessage;
   [DisplayMsg.DrawText]: DrawTextMessage;
+  [DisplayMsg.DrawStroke]: DrawStrokeMessage;
+  [DisplayMsg.DrawComposite]: DrawCompositeMessage;
   [DisplayMsg.CopyBits]: display.CopyBits;
 }
 export type DrawMessageType = keyof DrawMessages;
@@ -132,8 +158,24 @@ function toBrush(brush: display.Brush, resolve: ImageResolver): CanvasBrush | nu
   return pattern ? { type: BrushType.Pattern, pattern, pos: brush.pos as Point } : null;
 }
 
+/** The draws an A8 surface takes (those whose client code works on 8-bit images). */
+const A8_DRAWS: ReadonlySet<number> = new Set([
+  DisplayMsg.DrawFill,
+  DisplayMsg.DrawOpaque,
+  DisplayMsg.DrawCopy,
+  DisplayMsg.DrawBlend,
+  DisplayMsg.DrawBlackness,
+  DisplayMsg.DrawWhiteness,
+  DisplayMsg.DrawInvers,
+  DisplayMsg.DrawStroke,
+  DisplayMsg.DrawComposite,
+  DisplayMsg.CopyBits,
+]);
+
 /**
  * Applies one decoded DRAW_* (or COPY_BITS) message to a surface, as spice-gtk's canvas would.
+ * On A8 surfaces FILL, OPAQUE, COPY, BLEND, BLACKNESS, WHITENESS, INVERS, STROKE (solid brushes),
+ * COMPOSITE and COPY_BITS are drawn; the others throw UnsupportedOperationError.
  * Images go through `resolve` (default: uncompressed bitmaps only). Returns false when an image
  * could not be resolved and the draw was skipped.
  */
@@ -145,6 +187,9 @@ export function renderDrawMessage<T extends DrawMessageType>(
 ): boolean {
   const m = message as DrawMessages[DrawMessageType];
   const { box, clip } = m.base;
+  if (isA8Surface(surface) && !A8_DRAWS.has(type)) {
+    throw new UnsupportedOperationError(`display message ${type} on an A8 surface`);
+  }
   switch (type) {
     case DisplayMsg.DrawFill: {
       const f = m as display.DrawFill;
@@ -222,6 +267,36 @@ export function renderDrawMessage<T extends DrawMessageType>(
         backBrush,
         foreMode: t.foreMode,
         backMode: t.backMode,
+      });
+      return true;
+    }
+    case DisplayMsg.DrawStroke: {
+      const st = m as DrawStrokeMessage;
+      const brush = toBrush(st.brush, resolve);
+      if (!brush) return false;
+      drawStroke(surface, box, clip, {
+        path: st.path,
+        attr: st.attr,
+        brush,
+        foreMode: st.foreMode,
+        backMode: st.backMode,
+      });
+      return true;
+    }
+    case DisplayMsg.DrawComposite: {
+      const c = m as DrawCompositeMessage;
+      const src = resolve(c.srcBitmap);
+      const mask = c.maskBitmap ? resolve(c.maskBitmap) : null;
+      if (!src || (c.maskBitmap && !mask)) return false;
+      drawComposite(surface, box, clip, {
+        flags: c.flags,
+        src,
+        mask,
+        srcTransform: c.srcTransform ?? null,
+        maskTransform: c.maskTransform ?? null,
+        srcOrigin: c.srcOrigin,
+        maskOrigin: c.maskOrigin,
+        srcIsSurface: c.srcBitmap.kind === 'surface',
       });
       return true;
     }

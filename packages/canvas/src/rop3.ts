@@ -3,7 +3,7 @@ import { brushRow, type CanvasBrush } from './brush.js';
 import { int32View, padByte, scratchRow } from './fill.js';
 import { type CanvasMask, forEachSpan } from './mask.js';
 import { type CanvasSource, placeSource, sourceSpan } from './source.js';
-import type { CanvasSurface } from './surface.js';
+import { assertWordSurface, type CanvasSurface } from './surface.js';
 
 /**
  * The ternary ops rop3.c has no handler for: those that depend on at most two of pattern, source
@@ -59,6 +59,7 @@ export function drawRop3(
   rop3: number,
   options: Rop3Options = {},
 ): void {
+  assertWordSurface(surface, 'ROP3');
   const code = rop3 & 0xff;
   if ((options.upstreamGaps ?? true) && ROP3_WITHOUT_HANDLER.has(code)) return;
   const placed = placeSource(box, source, undefined, surface);

@@ -4,23 +4,38 @@ import { BadArgumentError, UnsupportedOperationError } from './errors.js';
 /** Largest surface side accepted (well above any real display; keeps w×h×4 within a Uint8Array). */
 export const MAX_SURFACE_SIDE = 16384;
 
-/** A 32-bit drawing surface: B,G,R,X (xRGB) or B,G,R,A (ARGB) per pixel, rows top-down. */
+/**
+ * A drawing surface, rows top-down: 32-bit B,G,R,X (xRGB) or B,G,R,A (ARGB) per pixel, or one
+ * alpha byte per pixel (A8, as pixman's a8 that sw_canvas gives such surfaces).
+ */
 export interface CanvasSurface {
   readonly width: number;
   readonly height: number;
+  /** Row length in bytes (width × 4, or width for A8). */
   readonly stride: number;
   readonly format: number;
   readonly pixels: Uint8Array;
-  /** The same memory as 32-bit words (0xAARRGGBB on little-endian hosts). */
+  /** The same memory as 32-bit words (0xAARRGGBB on little-endian hosts); empty for A8 surfaces. */
   readonly words: Uint32Array;
 }
+
+/** Whether the surface holds one alpha byte a pixel (SURFACE_FMT_8_A). */
+export const isA8Surface = (surface: { readonly format: number }): boolean => surface.format === SurfaceFmt.A8;
+
+/** Throws UnsupportedOperationError for an A8 surface: `what` draws on 32-bit surfaces only. */
+export function assertWordSurface(surface: { readonly format: number }, what: string): void {
+  if (surface.format === SurfaceFmt.A8) throw new UnsupportedOperationError(`${what} on an A8 surface`);
+}
+
+/** Bytes a pixel of a surface format takes. */
+const bytesPerPixel = (format: number): number => (format === SurfaceFmt.A8 ? 1 : 4);
 
 export function createCanvasSurface(
   width: number,
   height: number,
   format: number = SurfaceFmt.X8r8g8b8,
 ): CanvasSurface {
-  if (format !== SurfaceFmt.X8r8g8b8 && format !== SurfaceFmt.A8r8g8b8) {
+  if (format !== SurfaceFmt.X8r8g8b8 && format !== SurfaceFmt.A8r8g8b8 && format !== SurfaceFmt.A8) {
     throw new UnsupportedOperationError(`surface format ${format}`);
   }
   if (
@@ -33,11 +48,13 @@ export function createCanvasSurface(
   ) {
     throw new BadArgumentError(`surface size ${width}x${height} outside 1..${MAX_SURFACE_SIDE}`);
   }
-  const pixels = new Uint8Array(width * height * 4);
-  return { width, height, stride: width * 4, format, pixels, words: new Uint32Array(pixels.buffer) };
+  const bpp = bytesPerPixel(format);
+  const pixels = new Uint8Array(width * height * bpp);
+  const words = bpp === 4 ? new Uint32Array(pixels.buffer) : new Uint32Array(0);
+  return { width, height, stride: width * bpp, format, pixels, words };
 }
 
-/** A packed copy of a rectangle of the surface (stride = width × 4). */
+/** A packed copy of a rectangle of the surface (stride = width × 4, or width for A8). */
 export function readArea(
   surface: CanvasSurface,
   area: { top: number; left: number; bottom: number; right: number },
@@ -47,10 +64,11 @@ export function readArea(
   if (w < 0 || h < 0 || area.left < 0 || area.top < 0 || area.right > surface.width || area.bottom > surface.height) {
     throw new BadArgumentError('area outside the surface');
   }
-  const out = new Uint8Array(w * h * 4);
+  const bpp = bytesPerPixel(surface.format);
+  const out = new Uint8Array(w * h * bpp);
   for (let y = 0; y < h; y++) {
-    const from = (area.top + y) * surface.stride + area.left * 4;
-    out.set(surface.pixels.subarray(from, from + w * 4), y * w * 4);
+    const from = (area.top + y) * surface.stride + area.left * bpp;
+    out.set(surface.pixels.subarray(from, from + w * bpp), y * w * bpp);
   }
   return out;
 }

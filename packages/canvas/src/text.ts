@@ -4,7 +4,7 @@ import { fillRegion, int32View, scratchRow } from './fill.js';
 import { forEachSpan } from './mask.js';
 import { intersectRect, isEmptyRect } from './rect.js';
 import { Rop } from './rop.js';
-import type { CanvasSurface } from './surface.js';
+import { assertWordSurface, type CanvasSurface } from './surface.js';
 
 /** SpiceStringFlags (spice-protocol enums.h). */
 export const StringFlags = { RasterA1: 1 << 0, RasterA4: 1 << 1, RasterA8: 1 << 2, RasterTopDown: 1 << 3 } as const;
@@ -94,6 +94,7 @@ export function glyphStringMask(str: GlyphString): { bounds: Rect; alpha: Uint8A
  * phased from the string's top-left corner plus the pattern position.
  */
 export function drawText(surface: CanvasSurface, box: Rect, clip: Clip, text: TextDraw): void {
+  assertWordSurface(surface, 'TEXT');
   if (!isEmptyRect(text.backArea)) {
     if (text.foreMode !== Ropd.OpPut) return;
     const back = intersectRect(text.backArea, box);

@@ -1,7 +1,7 @@
 import { type Clip, ImageScaleMode, type Rect } from '@spice-ts/protocol';
 import { forEachSpan } from './mask.js';
 import { type CanvasSource, placeSource, sourceSpan } from './source.js';
-import type { CanvasSurface } from './surface.js';
+import { assertWordSurface, type CanvasSurface } from './surface.js';
 
 /**
  * DRAW_TRANSPARENT: source pixels are put except those whose low 24 bits equal the colour key
@@ -15,6 +15,7 @@ export function drawTransparent(
   source: CanvasSource,
   trueColor: number,
 ): void {
+  assertWordSurface(surface, 'TRANSPARENT');
   const placed = placeSource(box, source, ImageScaleMode.Nearest, surface);
   if (!placed) return;
   const key = trueColor & 0xffffff;

@@ -130,7 +130,7 @@ describe('renderDrawMessage', () => {
     expect(() =>
       renderDrawMessage(
         s,
-        DisplayMsg.DrawStroke as never,
+        DisplayMsg.Mark as never,
         { base: { surfaceId: 0, box: rect(0, 0, 1, 1), clip: NO_CLIP } } as never,
       ),
     ).toThrowError(expect.objectContaining({ code: 'ERR_CANVAS_UNSUPPORTED' }));
@@ -177,5 +177,54 @@ describe('renderDrawMessage with surface references', () => {
       (img) => (img.kind === 'surface' && img.surfaceId === 1 ? imageFromSurface(other) : null),
     );
     expect(rgbRows(s)).toEqual([[0x0d0e0f, 0]]);
+  });
+});
+
+describe('renderDrawMessage, STROKE and COMPOSITE', () => {
+  it('draws a DRAW_STROKE path with its fore mode', () => {
+    const s = surfaceWith(4, 2, [0, 0, 0, 0, 0, 0, 0, 0]);
+    const ok = renderDrawMessage(s, DisplayMsg.DrawStroke, {
+      base: { surfaceId: 0, box: rect(0, 0, 4, 2), clip: NO_CLIP },
+      path: {
+        segments: [
+          {
+            flags: 1 | 2,
+            points: [
+              { x: 0, y: 16 },
+              { x: 64, y: 16 },
+            ],
+          },
+        ],
+      },
+      attr: { flags: 0 },
+      brush: { type: BrushType.Solid, color: 0x00ff00 },
+      foreMode: Ropd.OpPut,
+      backMode: Ropd.OpPut,
+    });
+    expect(ok).toBe(true);
+    expect(rgbRows(s)).toEqual([
+      [0, 0, 0, 0],
+      [0x00ff00, 0x00ff00, 0x00ff00, 0x00ff00],
+    ]);
+  });
+
+  it('draws a DRAW_COMPOSITE with a surface source made opaque by SOURCE_OPAQUE', () => {
+    const s = surfaceWith(2, 1, [0xffffff, 0xffffff]);
+    const other = createCanvasImage(2, 1, Uint32Array.of(0x00112233, 0x00445566), true);
+    const surfaceImage: SpiceImage = { kind: 'surface', descriptor, surfaceId: 7 };
+    const resolve = (image: SpiceImage) => (image.kind === 'surface' ? other : bitmapResolver(image));
+    const message = {
+      base: { surfaceId: 0, box: rect(0, 0, 2, 1), clip: NO_CLIP },
+      flags: 3,
+      srcBitmap: surfaceImage,
+      srcOrigin: { x: 0, y: 0 },
+      maskOrigin: { x: 0, y: 0 },
+    };
+    // Alpha 0 sources leave OVER's destination alone...
+    renderDrawMessage(s, DisplayMsg.DrawComposite, message, resolve);
+    expect(rgbRows(s)).toEqual([[0xffffff, 0xffffff]]);
+    // ...unless the surface source is declared opaque.
+    renderDrawMessage(s, DisplayMsg.DrawComposite, { ...message, flags: 3 | (1 << 22) }, resolve);
+    expect(rgbRows(s)).toEqual([[0x112233, 0x445566]]);
   });
 });

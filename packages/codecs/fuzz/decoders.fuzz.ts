@@ -1,5 +1,21 @@
+import { BitmapFmt } from '@spice-ts/protocol';
 import { expect, it } from 'vitest';
-import { decodeLz, decodeQuic, encodeLz, encodeQuic, isCodecError, LzImageType, QuicImageType } from '../src/index.js';
+import {
+  createGlzDictionary,
+  decodeLz,
+  decodeLz4,
+  decodeQuic,
+  decodeZlibGlz,
+  encodeGlz,
+  encodeLz,
+  encodeLz4,
+  encodeQuic,
+  encodeZlibGlz,
+  GlzDecoderWindow,
+  isCodecError,
+  LzImageType,
+  QuicImageType,
+} from '../src/index.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000_000);
 const LIMIT = 4 << 20;
@@ -87,4 +103,57 @@ it(`QUIC decoder: ${RUNS} mutated streams give pixels or codec errors only`, asy
     encodeQuic(image(70, 4), QuicImageType.Rgb32),
   ];
   await fuzz((data) => decodeQuic(data, { maxOutputBytes: LIMIT }), seeds);
+});
+
+/** A GLZ sequence: earlier images the mutated ones may refer to, decoded into a fresh window each run. */
+function glzSequence(): { history: Uint8Array[]; targets: Uint8Array[] } {
+  const dict = createGlzDictionary({ id: 0, windowSizePixels: 4000 });
+  const base = image(31, 9);
+  const history = [encodeGlz(dict, base), encodeGlz(dict, image(20, 7), { type: LzImageType.Rgba })];
+  const targets = [
+    encodeGlz(dict, base),
+    encodeGlz(dict, image(17, 13), { type: LzImageType.Rgba }),
+    encodeGlz(dict, image(40, 3), { topDown: false }),
+  ];
+  return { history, targets };
+}
+
+it(`GLZ decoder: ${RUNS} mutated streams give pixels or codec errors only`, async () => {
+  const { history, targets } = glzSequence();
+  await fuzz((data) => {
+    const win = new GlzDecoderWindow();
+    for (const h of history) win.decode(h);
+    win.decode(data, { maxOutputBytes: LIMIT });
+  }, targets);
+});
+
+it(`ZLIB_GLZ decoder: ${RUNS} mutated bodies give pixels or codec errors only`, async () => {
+  const { history, targets } = glzSequence();
+  const seeds = targets.map((t) => encodeZlibGlz(t, { level: 3 })).filter((b): b is Uint8Array => b !== undefined);
+  expect(seeds.length).toBeGreaterThan(0);
+  await fuzz((data) => {
+    const win = new GlzDecoderWindow();
+    for (const h of history) win.decode(h);
+    win.decode(decodeZlibGlz(data, { maxGlzBytes: LIMIT }), { maxOutputBytes: LIMIT });
+  }, seeds);
+});
+
+it(`LZ4 decoder: ${RUNS} mutated streams give pixels or codec errors only`, async () => {
+  const seeds = [
+    { data: encodeLz4(image(31, 9)), width: 31, height: 9 },
+    { data: encodeLz4(image(17, 13), { format: BitmapFmt.Rgba, topDown: false }), width: 17, height: 13 },
+    {
+      data: encodeLz4({ width: 20, height: 5, stride: 80, data: image(20, 5).data }, { format: BitmapFmt.Bit24 }),
+      width: 20,
+      height: 5,
+    },
+  ];
+  let k = 0;
+  await fuzz(
+    (data) => {
+      const seed = seeds[k++ % seeds.length]!;
+      decodeLz4(data, { width: seed.width, height: seed.height, maxOutputBytes: LIMIT });
+    },
+    seeds.map((seed) => seed.data),
+  );
 });

@@ -3,6 +3,7 @@ export const CodecErrorCode = {
   Unsupported: 'ERR_CODEC_UNSUPPORTED',
   Corrupt: 'ERR_CODEC_CORRUPT',
   TooLarge: 'ERR_CODEC_TOO_LARGE',
+  MissingReference: 'ERR_CODEC_MISSING_REFERENCE',
 } as const;
 export type CodecErrorCode = (typeof CodecErrorCode)[keyof typeof CodecErrorCode];
 
@@ -48,6 +49,20 @@ export class ImageTooLargeError extends CodecError {
     super(CodecErrorCode.TooLarge, `${what} ${size} bytes exceeds the limit of ${limit}`);
     this.size = size;
     this.limit = limit;
+  }
+}
+
+/**
+ * A GLZ image refers to an earlier image the decoder window does not hold (not received yet, or
+ * already released). Images of several display channels can arrive out of order: keep the stream
+ * and decode it again once image `imageId` has been decoded.
+ */
+export class MissingReferenceError extends CodecError {
+  override name = 'MissingReferenceError';
+  readonly imageId: number;
+  constructor(codec: string, imageId: number) {
+    super(CodecErrorCode.MissingReference, `${codec}: referenced image ${imageId} is not in the window`);
+    this.imageId = imageId;
   }
 }
 

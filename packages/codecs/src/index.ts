@@ -7,11 +7,19 @@
 
 export * from './bitmap.js';
 export * from './errors.js';
+export { GLZ_HEADER_SIZE, GLZ_MAX_WINDOW_SIZE } from './glz-common.js';
+export * from './glz-decode.js';
+export * from './glz-dictionary.js';
+export * from './glz-encode.js';
+export * from './glz-image.js';
 export { LZ_HEADER_SIZE, LZ_MAGIC, LZ_MAX_IMAGE_SIZE, LZ_VERSION, LzImageType } from './lz-common.js';
 export * from './lz-decode.js';
 export * from './lz-encode.js';
 export * from './lz-image.js';
+export * from './lz4.js';
+export { lz4CompressBlock, lz4CompressBound, lz4DecompressBlock } from './lz4-block.js';
 export * from './quic-decode.js';
 export * from './quic-encode.js';
 export * from './quic-image.js';
 export { QUIC_MAGIC, QUIC_MAX_PIXELS, QUIC_VERSION, QuicImageType } from './quic-model.js';
+export * from './zlib-glz.js';

@@ -1,6 +1,7 @@
 import type { XrgbPixels } from './bitmap.js';
 import { BadImageError, UnsupportedFormatError } from './errors.js';
 import {
+  LZ_BYTES_PER_PIXEL,
   LZ_HASH_MASK,
   LZ_HASH_SIZE,
   LZ_HASH_START,
@@ -10,6 +11,7 @@ import {
   LZ_MAX_DISTANCE,
   LZ_MAX_FAR_DISTANCE,
   LZ_MAX_IMAGE_SIZE,
+  LZ_PLT_PIXELS_PER_BYTE,
   LZ_VERSION,
   LzImageType,
 } from './lz-common.js';
@@ -23,8 +25,12 @@ const _LZ_MAX_COPY = LZ_MAX_COPY;
 const _LZ_MAX_DISTANCE = LZ_MAX_DISTANCE;
 const _LZ_MAX_FAR_DISTANCE = LZ_MAX_FAR_DISTANCE;
 
-/** The LZ types the encoder writes from 32-bit pixels. */
-export type LzEncodeType = typeof LzImageType.Rgb32 | typeof LzImageType.Rgba | typeof LzImageType.Xxxa;
+/**
+ * The LZ types the encoder writes. RGB32, RGBA and XXXA read 32-bit B,G,R,X / B,G,R,A pixels; the
+ * others read their own layout: RGB24 3-byte B,G,R, RGB16 16-bit little-endian x1r5g5b5, A8 one
+ * byte, PLT1/PLT4/PLT8 packed palette indexes (as the SPICE 1/4/8-bit bitmap formats).
+ */
+export type LzEncodeType = Exclude<LzImageType, typeof LzImageType.Invalid>;
 
 export interface LzEncodeOptions {
   /**
@@ -46,11 +52,11 @@ export function encodeLz(pixels: XrgbPixels, type: LzEncodeType, options: LzEnco
   const { width, height, stride, data } = pixels;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
     throw new BadImageError(`empty image ${width}x${height}`);
+  if (type !== LzImageType.Rgb32 && type !== LzImageType.Rgba && type !== LzImageType.Xxxa)
+    return encodeLzPacked(pixels, type, options.topDown ?? true);
   if (stride < width * 4) throw new BadImageError(`stride ${stride} < ${width * 4} for width ${width}`);
   if (data.byteLength < stride * (height - 1) + width * 4)
     throw new BadImageError(`${data.byteLength} bytes too few for ${width}x${height} with stride ${stride}`);
-  if (type !== LzImageType.Rgb32 && type !== LzImageType.Rgba && type !== LzImageType.Xxxa)
-    throw new UnsupportedFormatError(`LZ encoding of image type ${type as number}`);
   const lzStride = width * 4;
   if (lzStride * height > LZ_MAX_IMAGE_SIZE) throw new BadImageError(`image ${width}x${height} too large for LZ`);
   const topDown = options.topDown ?? true;
@@ -86,14 +92,62 @@ export function encodeLz(pixels: XrgbPixels, type: LzEncodeType, options: LzEnco
   const bound = LZ_HEADER_SIZE + (rgb ? n * 3 + Math.ceil(n / 16) + 16 : 0) + (alpha ? n + Math.ceil(n / 16) + 16 : 0);
   const out = new Uint8Array(bound);
   let pos = 0;
-  for (const word of [LZ_MAGIC, LZ_VERSION, type, width, height, lzStride, topDown ? 1 : 0]) {
+  pos = writeHeader(out, type, width, height, lzStride, topDown);
+  if (rgb) pos = compressRgb(rgb, n, out, pos);
+  if (alpha) pos = compressBytes(alpha, n, out, pos);
+  return out.slice(0, pos);
+}
+
+function writeHeader(
+  out: Uint8Array,
+  type: number,
+  width: number,
+  height: number,
+  stride: number,
+  topDown: boolean,
+): number {
+  let pos = 0;
+  for (const word of [LZ_MAGIC, LZ_VERSION, type, width, height, stride, topDown ? 1 : 0]) {
     out[pos++] = word >>> 24;
     out[pos++] = (word >>> 16) & 0xff;
     out[pos++] = (word >>> 8) & 0xff;
     out[pos++] = word & 0xff;
   }
-  if (rgb) pos = compressRgb(rgb, n, out, pos);
-  if (alpha) pos = compressBytes(alpha, n, out, pos);
+  return pos;
+}
+
+/** RGB24, RGB16, A8 and the palette types: rows packed to the LZ stride, then one pass. */
+function encodeLzPacked(pixels: XrgbPixels, type: LzEncodeType, topDown: boolean): Uint8Array {
+  const { width, height, stride, data } = pixels;
+  const ppb = LZ_PLT_PIXELS_PER_BYTE[type];
+  const bpp = LZ_BYTES_PER_PIXEL[type];
+  let rowBytes: number;
+  if (ppb !== undefined) rowBytes = Math.ceil(width / ppb);
+  else if (bpp !== undefined) rowBytes = width * bpp;
+  else throw new UnsupportedFormatError(`LZ encoding of image type ${type as number}`);
+  if (stride < rowBytes) throw new BadImageError(`stride ${stride} < ${rowBytes} for width ${width}`);
+  if (data.byteLength < stride * (height - 1) + rowBytes)
+    throw new BadImageError(`${data.byteLength} bytes too few for ${width}x${height} with stride ${stride}`);
+  if (rowBytes * height > LZ_MAX_IMAGE_SIZE) throw new BadImageError(`image ${width}x${height} too large for LZ`);
+  const packed = new Uint8Array(rowBytes * height);
+  for (let y = 0; y < height; y++) {
+    const from = (topDown ? y : height - 1 - y) * stride;
+    packed.set(data.subarray(from, from + rowBytes), y * rowBytes);
+  }
+  const n = ppb !== undefined ? rowBytes * height : width * height;
+  const out = new Uint8Array(LZ_HEADER_SIZE + packed.length + Math.ceil(n / 16) + 32);
+  let pos = writeHeader(out, type, width, height, rowBytes, topDown);
+  if (type === LzImageType.Rgb24) {
+    const px = new Uint32Array(n);
+    for (let i = 0, s = 0; i < n; i++, s += 3) px[i] = packed[s]! | (packed[s + 1]! << 8) | (packed[s + 2]! << 16);
+    pos = compressRgb(px, n, out, pos);
+  } else if (type === LzImageType.Rgb16) {
+    const px = new Uint16Array(n);
+    for (let i = 0; i < n; i++) px[i] = packed[i * 2]! | (packed[i * 2 + 1]! << 8);
+    pos = compressRgb16(px, n, out, pos);
+  } else {
+    pos = compressBytes(packed, n, out, pos);
+  }
   return out.slice(0, pos);
 }
 
@@ -374,6 +428,125 @@ function compressBytes(px: Uint8Array, n: number, out: Uint8Array, start: number
   }
   for (; ip < n; ip++) {
     out[pos++] = px[ip]!;
+    if (++copy === _LZ_MAX_COPY) {
+      copy = 0;
+      lastCopy = pos;
+      out[pos++] = LITERAL_PLACEHOLDER;
+    }
+  }
+  if (copy) out[lastCopy] = copy - 1;
+  else pos--;
+  return pos;
+}
+
+/** DJB2 over the low byte and the 7 colour bits of the high byte of three 16-bit pixels. */
+function hash16(px: Uint16Array, i: number): number {
+  let h = Math.imul(_LZ_HASH_START, 33) ^ (px[i]! & 0xff);
+  h = Math.imul(h, 33) ^ ((px[i]! >>> 8) & 0x7f);
+  h = Math.imul(h, 33) ^ (px[i + 1]! & 0xff);
+  h = Math.imul(h, 33) ^ ((px[i + 1]! >>> 8) & 0x7f);
+  h = Math.imul(h, 33) ^ (px[i + 2]! & 0xff);
+  h = Math.imul(h, 33) ^ ((px[i + 2]! >>> 8) & 0x7f);
+  return h & _LZ_HASH_MASK;
+}
+
+/** The RGB16 pass: pixels compare on their 15 colour bits, are written high byte first, shortest match 2. */
+function compressRgb16(px: Uint16Array, n: number, out: Uint8Array, start: number): number {
+  let pos = start;
+  const put = (v: number) => {
+    out[pos++] = v >>> 8;
+    out[pos++] = v & 0xff;
+  };
+  if (n < 4) {
+    out[pos++] = n - 1;
+    for (let i = 0; i < n; i++) put(px[i]!);
+    return pos;
+  }
+  const htab = new Int32Array(_LZ_HASH_SIZE);
+  let lastCopy = pos;
+  out[pos++] = LITERAL_PLACEHOLDER;
+  put(px[0]!);
+  put(px[1]!);
+  let copy = 2;
+  let ip = 2;
+  const ipBound = n - 2;
+  const ipLimit = n - 6;
+  const refLimit = n;
+  const eq = (a: number, b: number): boolean => ((px[a]! ^ px[b]!) & 0x7fff) === 0;
+
+  while (ip < ipLimit) {
+    const anchor = ip;
+    let ref: number;
+    let distance: number;
+    let found = false;
+    if (eq(ip - 1, ip) && eq(ip, ip + 1) && eq(ip + 1, ip + 2)) {
+      distance = 1;
+      ip += 3;
+      ref = anchor + 2;
+      found = true;
+    } else {
+      const h = hash16(px, ip);
+      ref = htab[h]!;
+      distance = anchor - ref;
+      htab[h] = anchor;
+      if (distance !== 0 && distance < _LZ_MAX_FAR_DISTANCE && eq(ref, ip) && eq(ref + 1, ip + 1)) {
+        ref += 2;
+        ip += 2;
+        if (distance < _LZ_MAX_DISTANCE) {
+          found = true;
+        } else if (ref <= refLimit - 1 && eq(ref, ip)) {
+          ref++;
+          ip++;
+          found = true;
+        }
+      }
+    }
+    if (found) {
+      distance--;
+      if (distance === 0) {
+        const x = px[ref]! & 0x7fff;
+        while (ip < ipBound && ref < refLimit) {
+          if ((px[ref]! & 0x7fff) !== x) {
+            ref++;
+            break;
+          }
+          ref++;
+          ip++;
+        }
+      } else {
+        while (ip < ipBound && ref < refLimit) {
+          if (!eq(ref, ip)) {
+            ref++;
+            ip++;
+            break;
+          }
+          ref++;
+          ip++;
+        }
+      }
+      if (copy) out[lastCopy] = copy - 1;
+      else pos--;
+      copy = 0;
+      ip -= 3;
+      pos = writeMatch(out, pos, ip - anchor + 1, distance);
+      if (ip > anchor) htab[hash16(px, ip)] = ip;
+      ip++;
+      htab[hash16(px, ip)] = ip;
+      ip++;
+      lastCopy = pos;
+      out[pos++] = LITERAL_PLACEHOLDER;
+      continue;
+    }
+    put(px[anchor]!);
+    ip = anchor + 1;
+    if (++copy === _LZ_MAX_COPY) {
+      copy = 0;
+      lastCopy = pos;
+      out[pos++] = LITERAL_PLACEHOLDER;
+    }
+  }
+  for (; ip < n; ip++) {
+    put(px[ip]!);
     if (++copy === _LZ_MAX_COPY) {
       copy = 0;
       lastCopy = pos;

@@ -5,6 +5,7 @@ import {
   bestCode,
   createChannel,
   createState,
+  FAMILY_5BPC,
   FAMILY_8BPC,
   melcDown,
   melcUp,
@@ -34,8 +35,25 @@ const _setWmTrigger = setWmTrigger;
 const _WMI_MAX = WMI_MAX;
 const _WMI_NEXT = WMI_NEXT;
 
-/** The QUIC types the encoder writes from 32-bit pixels. */
-export type QuicEncodeType = typeof QuicImageType.Rgb32 | typeof QuicImageType.Rgba;
+/**
+ * The QUIC types the encoder writes. RGB32 and RGBA read 32-bit B,G,R,X / B,G,R,A pixels; RGB24
+ * reads 3-byte B,G,R pixels, RGB16 16-bit little-endian x1r5g5b5 pixels and GRAY one byte a pixel
+ * (the SPICE 24BIT, 16BIT and 8-bit layouts).
+ */
+export type QuicEncodeType =
+  | typeof QuicImageType.Rgb32
+  | typeof QuicImageType.Rgba
+  | typeof QuicImageType.Rgb24
+  | typeof QuicImageType.Rgb16
+  | typeof QuicImageType.Gray;
+
+const QUIC_BYTES_PER_PIXEL: Readonly<Record<number, number>> = {
+  [QuicImageType.Gray]: 1,
+  [QuicImageType.Rgb16]: 2,
+  [QuicImageType.Rgb24]: 3,
+  [QuicImageType.Rgb32]: 4,
+  [QuicImageType.Rgba]: 4,
+};
 
 /** Bits packed MSB first into 32-bit words that are stored little-endian (quic.c encode()). */
 class BitWriter {
@@ -416,7 +434,8 @@ function compressRow(out: BitWriter, g: Group, row: number, width: number): void
   const segment = (start: number, end: number) => {
     const waitmask = _BPP_MASK[state.wmidx]!;
     if (row === 0) row0Segment(out, g, base, start, end, waitmask);
-    else if (g.planes.length === 3) rowSegmentRgb(out, g, base, width, start, end, waitmask);
+    else if (g.planes.length === 3 && g.family === FAMILY_8BPC)
+      rowSegmentRgb(out, g, base, width, start, end, waitmask);
     else rowSegment(out, g, base, width, start, end, waitmask);
   };
   while (_WMI_MAX > state.wmidx && state.wmileft <= left) {
@@ -435,43 +454,63 @@ function compressRow(out: BitWriter, g: Group, row: number, width: number): void
   }
 }
 
-function createGroup(planes: Uint8Array[], width: number): Group {
+function createGroup(planes: Uint8Array[], width: number, family: QuicFamily = FAMILY_8BPC): Group {
   return {
     planes,
-    channels: planes.map(() => createChannel(FAMILY_8BPC, width)),
+    channels: planes.map(() => createChannel(family, width)),
     state: createState(),
-    family: FAMILY_8BPC,
+    family,
   };
 }
 
 /**
- * Compresses 32-bit B,G,R,X pixels (rows top-down) with QUIC exactly as spice-common's
- * `quic_encode` does: RGB32 codes R,G,B; RGBA codes R,G,B and then the alpha of each row.
- * Returns the stream as bytes (little-endian 32-bit words), the `data` of a QUIC image.
+ * Compresses pixels (rows top-down) with QUIC exactly as spice-common's `quic_encode` does: RGB32
+ * codes R,G,B of 32-bit pixels; RGBA codes R,G,B and then the alpha of each row; RGB24, RGB16 and
+ * GRAY read 3-, 2- and 1-byte pixels (see QuicEncodeType) and code them as upstream does (RGB16 as
+ * three 5-bit components). Returns the stream as bytes (little-endian 32-bit words), the `data` of
+ * a QUIC image.
  */
 export function encodeQuic(pixels: XrgbPixels, type: QuicEncodeType = QuicImageType.Rgb32): Uint8Array {
   const { width, height, stride, data } = pixels;
+  const bpp = QUIC_BYTES_PER_PIXEL[type];
+  if (bpp === undefined) throw new UnsupportedFormatError(`QUIC encoding of image type ${type as number}`);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
     throw new BadImageError(`empty image ${width}x${height}`);
-  if (stride < width * 4) throw new BadImageError(`stride ${stride} < ${width * 4} for width ${width}`);
-  if (data.byteLength < stride * (height - 1) + width * 4)
+  if (stride < width * bpp) throw new BadImageError(`stride ${stride} < ${width * bpp} for width ${width}`);
+  if (data.byteLength < stride * (height - 1) + width * bpp)
     throw new BadImageError(`${data.byteLength} bytes too few for ${width}x${height} with stride ${stride}`);
-  if (type !== QuicImageType.Rgb32 && type !== QuicImageType.Rgba)
-    throw new UnsupportedFormatError(`QUIC encoding of image type ${type as number}`);
   if (width * height > QUIC_MAX_PIXELS) throw new BadImageError(`image ${width}x${height} too large for QUIC`);
   const n = width * height;
+  const gray = type === QuicImageType.Gray;
   const r = new Uint8Array(n);
-  const gr = new Uint8Array(n);
-  const b = new Uint8Array(n);
+  const gr = gray ? r : new Uint8Array(n);
+  const b = gray ? r : new Uint8Array(n);
   const a = type === QuicImageType.Rgba ? new Uint8Array(n) : null;
   for (let y = 0; y < height; y++) {
     let s = y * stride;
     const o = y * width;
-    for (let x = 0; x < width; x++, s += 4) {
-      b[o + x] = data[s]!;
-      gr[o + x] = data[s + 1]!;
-      r[o + x] = data[s + 2]!;
-      if (a) a[o + x] = data[s + 3]!;
+    if (bpp === 4) {
+      for (let x = 0; x < width; x++, s += 4) {
+        b[o + x] = data[s]!;
+        gr[o + x] = data[s + 1]!;
+        r[o + x] = data[s + 2]!;
+        if (a) a[o + x] = data[s + 3]!;
+      }
+    } else if (bpp === 3) {
+      for (let x = 0; x < width; x++, s += 3) {
+        b[o + x] = data[s]!;
+        gr[o + x] = data[s + 1]!;
+        r[o + x] = data[s + 2]!;
+      }
+    } else if (bpp === 2) {
+      for (let x = 0; x < width; x++, s += 2) {
+        const v = data[s]! | (data[s + 1]! << 8);
+        r[o + x] = (v >>> 10) & 0x1f;
+        gr[o + x] = (v >>> 5) & 0x1f;
+        b[o + x] = v & 0x1f;
+      }
+    } else {
+      r.set(data.subarray(s, s + width), o);
     }
   }
   const out = new BitWriter((n * (a ? 4 : 3)) / 8 + 64);
@@ -480,10 +519,12 @@ export function encodeQuic(pixels: XrgbPixels, type: QuicEncodeType = QuicImageT
   out.put32(type);
   out.put32(width);
   out.put32(height);
-  const rgb = createGroup([r, gr, b], width);
+  const colour = gray
+    ? createGroup([r], width)
+    : createGroup([r, gr, b], width, type === QuicImageType.Rgb16 ? FAMILY_5BPC : FAMILY_8BPC);
   const alpha = a ? createGroup([a], width) : null;
   for (let y = 0; y < height; y++) {
-    compressRow(out, rgb, y, width);
+    compressRow(out, colour, y, width);
     if (alpha) compressRow(out, alpha, y, width);
   }
   return out.finish();
