@@ -62,9 +62,11 @@ describe('generated codecs and the hand-written ones agree on the wire', () => {
 
   it('NOTIFY, PING, MAIN_NAME and MAIN_UUID', () => {
     const text = new TextEncoder().encode('hello\0');
-    expect(bytes(genBase.notify, { timestamp: 1n, severity: 2, visibility: 1, what: 0, message: text })).toEqual(
-      bytes(base.notify, { timestamp: 1n, severity: 2, visibility: 1, what: 0, message: 'hello' }),
-    );
+    const notifyText = new TextEncoder().encode('hello');
+    const nul = new Uint8Array(1);
+    expect(
+      bytes(genBase.notify, { timestamp: 1n, severity: 2, visibility: 1, what: 0, message: notifyText, trailer: nul }),
+    ).toEqual(bytes(base.notify, { timestamp: 1n, severity: 2, visibility: 1, what: 0, message: 'hello' }));
     const payload = new Uint8Array(300);
     expect(bytes(genBase.ping, { id: 4, timestamp: 99n, data: payload })).toEqual(
       bytes(base.ping, { id: 4, timestamp: 99n, data: payload }),

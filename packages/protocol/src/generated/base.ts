@@ -164,6 +164,7 @@ export interface NotifyMessage {
   visibility: number;
   what: number;
   message: Uint8Array;
+  trailer: Uint8Array;
 }
 
 /** NOTIFY (server → client, type 7). */
@@ -171,7 +172,7 @@ export const notify: MessageCodec<NotifyMessage> = {
   name: 'NOTIFY',
   type: 7,
   encode(v) {
-    const w = new ChunkWriter(40);
+    const w = new ChunkWriter(56);
     w.u64(v.timestamp);
     w.u32(v.severity);
     w.u32(v.visibility);
@@ -179,6 +180,7 @@ export const notify: MessageCodec<NotifyMessage> = {
     const n1 = v.message.length;
     w.u32(n1);
     w.bytes(v.message);
+    w.bytes(v.trailer);
     return w.finish();
   },
   decode(body) {
@@ -189,7 +191,15 @@ export const notify: MessageCodec<NotifyMessage> = {
     const fWhat = r.u32('NOTIFY.what');
     const fMessageLen = r.u32('NOTIFY.messageLen');
     const fMessage = r.bytes(fMessageLen, 'NOTIFY.message');
-    return { timestamp: fTimestamp, severity: fSeverity, visibility: fVisibility, what: fWhat, message: fMessage };
+    const fTrailer = r.rest();
+    return {
+      timestamp: fTimestamp,
+      severity: fSeverity,
+      visibility: fVisibility,
+      what: fWhat,
+      message: fMessage,
+      trailer: fTrailer,
+    };
   },
 };
 

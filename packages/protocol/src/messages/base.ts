@@ -38,17 +38,11 @@ export interface Notify {
 export const notify: MessageCodec<Notify> = {
   name: 'NOTIFY',
   type: BaseMsg.Notify,
+  // Like libspice-server: message_len counts the text only, a NUL follows it.
   encode(m) {
     const text = encodeUtf8(m.message);
     return single(24 + text.byteLength + 1, (w) =>
-      w
-        .u64(m.timestamp)
-        .u32(m.severity)
-        .u32(m.visibility)
-        .u32(m.what)
-        .u32(text.byteLength + 1)
-        .bytes(text)
-        .u8(0),
+      w.u64(m.timestamp).u32(m.severity).u32(m.visibility).u32(m.what).u32(text.byteLength).bytes(text).u8(0),
     );
   },
   decode(body) {

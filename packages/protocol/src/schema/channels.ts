@@ -80,6 +80,9 @@ export const base: ChannelDef = {
       f('what', u32),
       f('messageLen', u32),
       f('message', bytes(sized('messageLen'))),
+      // libspice-server follows the text with a NUL that messageLen does not count (spice.proto
+      // leaves it out); kept so that a captured NOTIFY re-encodes byte-identical.
+      f('trailer', bytes(END)),
     ]),
     // SpiceSubMessageList: u16 count, then u32 offsets of the sub-messages.
     message('list', 'LIST', 8, [
