@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { IMAGE_COMPRESSION_MODES, type ImageCompressionMode } from '@spice-ts/display';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 export type LogFormat = 'pretty' | 'json';
@@ -24,7 +25,7 @@ export interface AppConfig {
   /** Record the guest's QXL commands to this file (SPICE_REPLAY 1; gzip when it ends in .gz). */
   record: string | null;
   /** Image compression for clients: off (uncompressed bitmaps), lz (LZ_RGB) or quic. */
-  imageCompression: 'off' | 'lz' | 'quic';
+  imageCompression: ImageCompressionMode;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -42,7 +43,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   demo: { width: 1024, height: 768, fps: 20, animate: true },
   replay: null,
   record: null,
-  imageCompression: 'lz',
+  imageCompression: 'auto_glz',
 };
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -123,8 +124,11 @@ export function createCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--image-compression <mode>', 'how images are compressed for clients (all lossless)')
-        .choices(['off', 'lz', 'quic'])
+      new Option(
+        '--image-compression <mode>',
+        'how images are compressed for clients (all lossless; auto_*: QUIC for photos, GLZ/LZ for the rest)',
+      )
+        .choices([...IMAGE_COMPRESSION_MODES])
         .default(DEFAULT_CONFIG.imageCompression),
     )
     .addOption(new Option('--realtime', 'with --replay: keep the recorded pace (default: as fast as clients take it)'))
@@ -173,7 +177,7 @@ export function parseConfig(
     demoFps: number;
     demoAnimation: boolean;
     replay?: string;
-    imageCompression: 'off' | 'lz' | 'quic';
+    imageCompression: ImageCompressionMode;
     realtime?: boolean;
     exitWhenDone?: boolean;
     wait?: boolean;

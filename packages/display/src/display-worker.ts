@@ -4,9 +4,11 @@ import {
   type OutgoingMessage,
   RedChannel,
   type RedChannelClient,
+  type RedClient,
   silentLogger,
   UnexpectedMessageError,
 } from '@spice-ts/channel';
+import { createGlzDictionary, type GlzDictionary } from '@spice-ts/codecs';
 import type { LoopStats } from '@spice-ts/loop';
 import {
   CapabilitySet,
@@ -30,7 +32,14 @@ import {
 } from '@spice-ts/qxl';
 import { CursorState } from './cursor-state.js';
 import { createDisplaySurface, type DisplaySurface } from './display-surface.js';
-import { encodePixels, type ImageCompressionMode, marshalDrawable, toClip } from './draw-messages.js';
+import {
+  type ClientImageEncoding,
+  encodePixels,
+  IMAGE_COMPRESSION_BY_NUMBER,
+  type ImageCompressionMode,
+  marshalDrawable,
+  toClip,
+} from './draw-messages.js';
 import { BadCommandError, UnsupportedDrawError } from './errors.js';
 import {
   COMMANDS_PER_PASS,
@@ -39,6 +48,7 @@ import {
   DISPLAY_MAX_PIPE_BYTES,
   DISPLAY_PING,
   DRAW_OVERHEAD_BYTES,
+  GLZ_MAX_WINDOW_PIXELS,
   SERVER_IMAGE_GROUP,
 } from './limits.js';
 
@@ -54,10 +64,19 @@ export interface DisplayWorkerInit {
   imageCompression?: ImageCompressionMode;
 }
 
+/** Image descriptor types to the names of `imageCounts`. */
+const IMAGE_KIND: Readonly<Record<number, string>> = {
+  [ImageType.LzRgb]: 'lz',
+  [ImageType.Quic]: 'quic',
+  [ImageType.GlzRgb]: 'glz',
+  [ImageType.Lz4]: 'lz4',
+};
+
 interface DisplayClientState {
   /** DISPLAY_INIT received: the client is ready for surfaces and drawing. */
   ready: boolean;
-  preferredCompression: number | null;
+  /** How this client's images are encoded (mode, GLZ dictionary, LZ4). */
+  encoding: ClientImageEncoding;
 }
 
 /**
@@ -78,6 +97,8 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   readonly counters = { commands: 0, dropped: 0, released: 0, passes: 0 };
   private readonly surfaces = new Map<number, DisplaySurface>();
   private readonly clientState = new WeakMap<RedChannelClient, DisplayClientState>();
+  /** One GLZ dictionary per viewer, shared by all its display channels (as upstream). */
+  private readonly glzDictionaries = new WeakMap<RedClient, GlzDictionary>();
   private processScheduled = false;
   private cursorScheduled = false;
   private blockedOnPipes = false;
@@ -109,7 +130,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       ...common,
       type: ChannelType.Display,
       name: `display:${id}`,
-      caps: CapabilitySet.of(DisplayCap.MonitorsConfig),
+      caps: CapabilitySet.of(DisplayCap.MonitorsConfig, DisplayCap.PrefCompression),
       handler: {
         connect: (rcc) => this.onDisplayConnect(rcc),
         handleMessage: (rcc, message) => this.onDisplayMessage(rcc, message.type, message.body),
@@ -391,7 +412,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         kind: `draw-${draw.type}`,
         size,
         marshal: () => {
-          const message = marshalDrawable(drawable, () => this.nextImageId(), this.imageCompression);
+          const message = marshalDrawable(drawable, () => this.nextImageId(), this.encodingOf(rcc));
           this.countImage(message.image);
           return message.message;
         },
@@ -400,13 +421,17 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   }
 
   /** Images sent, by kind ('bitmap', 'lz', 'quic'), for tests and metrics. */
-  readonly imageCounts: Record<string, number> = { bitmap: 0, lz: 0, quic: 0 };
+  readonly imageCounts: Record<string, number> = { bitmap: 0, lz: 0, quic: 0, glz: 0, lz4: 0 };
 
   private countImage(image: SpiceImage | null): void {
     if (!image) return;
-    const kind =
-      image.descriptor.type === ImageType.LzRgb ? 'lz' : image.descriptor.type === ImageType.Quic ? 'quic' : 'bitmap';
+    const kind = IMAGE_KIND[image.descriptor.type] ?? 'bitmap';
     this.imageCounts[kind] = (this.imageCounts[kind] ?? 0) + 1;
+  }
+
+  /** The encoding state of a display client (the server's mode until DISPLAY_INIT). */
+  private encodingOf(rcc: RedChannelClient): ClientImageEncoding {
+    return this.clientState.get(rcc)?.encoding ?? { mode: this.imageCompression, glz: null, lz4: false };
   }
 
   private nextImageId(): bigint {
@@ -445,7 +470,10 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   }
 
   private onDisplayConnect(rcc: RedChannelClient): void {
-    this.clientState.set(rcc, { ready: false, preferredCompression: null });
+    this.clientState.set(rcc, {
+      ready: false,
+      encoding: { mode: this.imageCompression, glz: null, lz4: rcc.hasChannelCap(DisplayCap.Lz4Compression) },
+    });
     rcc.startAckWindow(DISPLAY_ACK_WINDOW);
     rcc.onPipeEmpty(() => {
       if (this.blockedOnPipes) {
@@ -466,6 +494,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         );
         if (state.ready) return;
         state.ready = true;
+        state.encoding.glz = this.glzDictionaryFor(rcc.client, init.glzDictionaryId, init.glzDictionaryWindowSize);
         rcc.send({ type: display.invalAllPalettes.type, body: [] }, 'inval-all-palettes');
         const primary = this.surfaces.get(0);
         if (primary) this.sendSurfaceCreate(rcc, primary, true);
@@ -473,9 +502,17 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         for (const resolve of this.readyWaiters.splice(0)) resolve();
         return;
       }
-      case DisplayMsgc.PreferredCompression:
-        state.preferredCompression = display.preferredCompression.decode(body).compression;
+      case DisplayMsgc.PreferredCompression: {
+        const wanted = display.preferredCompression.decode(body).compression;
+        const mode = IMAGE_COMPRESSION_BY_NUMBER[wanted];
+        if (mode) {
+          state.encoding.mode = mode;
+          rcc.logger.info({ mode }, 'client chose its image compression');
+        } else {
+          rcc.logger.warn({ compression: wanted }, 'ignoring an unknown preferred image compression');
+        }
         return;
+      }
       case DisplayMsgc.PreferredVideoCodecType:
         display.preferredVideoCodecType.decode(body);
         return;
@@ -505,28 +542,10 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         }),
       },
     ];
-    if (withContent) {
-      // A snapshot taken now: later draws are queued after it and apply on top.
-      const pixels = canvas.pixels.slice();
-      const box = { top: 0, left: 0, bottom: canvas.height, right: canvas.width };
-      const image = encodePixels(
-        { width: canvas.width, height: canvas.height, stride: canvas.stride, data: pixels },
-        this.nextImageId(),
-        this.imageCompression,
-      );
-      this.countImage(image);
-      messages.push({
-        type: display.drawCopy.type,
-        body: display.drawCopy.encode({
-          base: { surfaceId: surface.id, box, clip: { type: 0 } },
-          srcBitmap: image,
-          srcArea: box,
-          ropDescriptor: 8,
-          scaleMode: 0,
-          mask: display.NO_MASK,
-        }),
-      });
-    }
+    // A snapshot taken now (later draws are queued after it and apply on top), encoded when it
+    // reaches the socket, so that images leave in encoding order (GLZ depends on it).
+    const snapshot = withContent ? canvas.pixels.slice() : null;
+    const snapshotAt = messages.length;
     if (surface.primary) {
       if (rcc.hasChannelCap(DisplayCap.MonitorsConfig)) {
         messages.push({
@@ -539,8 +558,48 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       }
       messages.push({ type: display.mark.type, body: [] });
     }
-    const size = messages.reduce((n, m) => n + m.body.reduce((b, c) => b + c.byteLength, 6), 0);
-    rcc.pipeAdd({ kind: withContent ? 'surface-image' : 'surface-create', size, marshal: () => messages });
+    const size =
+      messages.reduce((n, m) => n + m.body.reduce((b, c) => b + c.byteLength, 6), 0) + (snapshot?.byteLength ?? 0);
+    rcc.pipeAdd({
+      kind: withContent ? 'surface-image' : 'surface-create',
+      size,
+      marshal: () => {
+        if (!snapshot) return messages;
+        const box = { top: 0, left: 0, bottom: canvas.height, right: canvas.width };
+        const image = encodePixels(
+          { width: canvas.width, height: canvas.height, stride: canvas.stride, data: snapshot },
+          this.nextImageId(),
+          this.encodingOf(rcc),
+        );
+        this.countImage(image);
+        const copy: OutgoingMessage = {
+          type: display.drawCopy.type,
+          body: display.drawCopy.encode({
+            base: { surfaceId: surface.id, box, clip: { type: 0 } },
+            srcBitmap: image,
+            srcArea: box,
+            ropDescriptor: 8,
+            scaleMode: 0,
+            mask: display.NO_MASK,
+          }),
+        };
+        return [...messages.slice(0, snapshotAt), copy, ...messages.slice(snapshotAt)];
+      },
+    });
+  }
+
+  /**
+   * The viewer's GLZ dictionary: made by its first display channel's DISPLAY_INIT with the id and
+   * window size the client gave, shared by its other display channels. None without a window.
+   */
+  private glzDictionaryFor(client: RedClient, id: number, windowSizePixels: number): GlzDictionary | null {
+    const existing = this.glzDictionaries.get(client);
+    if (existing) return existing;
+    if (windowSizePixels <= 0) return null;
+    const windowPixels = Math.min(windowSizePixels, GLZ_MAX_WINDOW_PIXELS);
+    const dictionary = createGlzDictionary({ id, windowSizePixels: windowPixels });
+    this.glzDictionaries.set(client, dictionary);
+    return dictionary;
   }
 
   // ---- cursor channel -------------------------------------------------------------------------

@@ -2,49 +2,131 @@ import type { OutgoingMessage } from '@spice-ts/channel';
 import {
   bitmapToXrgb,
   encodeBitmapImage,
+  encodeGlzImage,
+  encodeLz4Image,
   encodeLzImage,
   encodeQuicImage,
+  type GlzDictionary,
   LzImageType,
   QuicImageType,
   type XrgbPixels,
 } from '@spice-ts/codecs';
-import { BitmapFmt, BrushType, type Clip, ClipType, display, type SpiceImage } from '@spice-ts/protocol';
+import {
+  BitmapFmt,
+  BrushType,
+  type Clip,
+  ClipType,
+  display,
+  ImageCompression,
+  type SpiceImage,
+} from '@spice-ts/protocol';
 import { type QxlAnyDrawable, QxlBitmapFlag, type QxlBitmapImage, type QxlClip } from '@spice-ts/qxl';
 import { UnsupportedDrawError } from './errors.js';
+import { bitmapGraduality } from './graduality.js';
 
 export function toClip(clip: QxlClip): Clip {
   return clip.type === 'none' ? { type: ClipType.None } : { type: ClipType.Rects, rects: clip.rects };
 }
 
-/** How images are compressed for clients (the server's image-compression setting). */
-export type ImageCompressionMode = 'off' | 'lz' | 'quic';
+/**
+ * How images are compressed for clients, as upstream's image-compression setting: `auto_glz` and
+ * `auto_lz` pick QUIC for photo-like images and GLZ/LZ for the rest; `glz` needs the client's
+ * dictionary (else LZ); `lz4` needs the client's LZ4 capability (else LZ). All are lossless.
+ */
+export type ImageCompressionMode = 'off' | 'auto_glz' | 'auto_lz' | 'quic' | 'glz' | 'lz' | 'lz4';
+
+export const IMAGE_COMPRESSION_MODES: readonly ImageCompressionMode[] = [
+  'off',
+  'auto_glz',
+  'auto_lz',
+  'quic',
+  'glz',
+  'lz',
+  'lz4',
+];
+
+/** SPICE_IMAGE_COMPRESSION_* numbers (PREFERRED_COMPRESSION) to modes. */
+export const IMAGE_COMPRESSION_BY_NUMBER: Readonly<Record<number, ImageCompressionMode>> = {
+  [ImageCompression.Off]: 'off',
+  [ImageCompression.AutoGlz]: 'auto_glz',
+  [ImageCompression.AutoLz]: 'auto_lz',
+  [ImageCompression.Quic]: 'quic',
+  [ImageCompression.Glz]: 'glz',
+  [ImageCompression.Lz]: 'lz',
+  [ImageCompression.Lz4]: 'lz4',
+};
+
+/** What one client's images are encoded with: its mode, its GLZ dictionary, its LZ4 capability. */
+export interface ClientImageEncoding {
+  mode: ImageCompressionMode;
+  /** The GLZ dictionary shared by this client's display channels (null: no GLZ for it). */
+  glz: GlzDictionary | null;
+  /** The client announced SPICE_DISPLAY_CAP_LZ4_COMPRESSION. */
+  lz4: boolean;
+}
 
 /** Images smaller than this go uncompressed (upstream MIN_SIZE_TO_COMPRESS, in bytes). */
 export const MIN_SIZE_TO_COMPRESS = 54;
+/** QUIC needs at least this many pixels each way (upstream MIN_DIMENSION_TO_QUIC). */
+export const MIN_DIMENSION_TO_QUIC = 3;
+
+/** The codec an image goes out with, by upstream's rules (dcc get_compression_for_bitmap). */
+export function chooseCompression(
+  pixels: XrgbPixels,
+  encoding: ClientImageEncoding,
+): 'off' | 'quic' | 'glz' | 'lz' | 'lz4' {
+  if (pixels.height * pixels.width * 4 < MIN_SIZE_TO_COMPRESS) return 'off';
+  const quicFits = pixels.width >= MIN_DIMENSION_TO_QUIC && pixels.height >= MIN_DIMENSION_TO_QUIC;
+  let mode = encoding.mode;
+  if (mode === 'off') return 'off';
+  if (mode === 'quic') return quicFits ? 'quic' : 'off';
+  if (mode === 'auto_glz' || mode === 'auto_lz') {
+    if (quicFits && bitmapGraduality(pixels) === 'high') return 'quic';
+    mode = mode === 'auto_lz' ? 'lz' : 'glz';
+  }
+  if (mode === 'glz' && !encoding.glz?.fits(pixels.width, pixels.height)) mode = 'lz';
+  if (mode === 'lz4' && !encoding.lz4) mode = 'lz';
+  return mode;
+}
 
 /**
- * The SPICE image for 32-bit pixels (top-down rows) under a compression mode: LZ_RGB or QUIC
- * (lossless, decoded by every client), or an uncompressed BITMAP for tiny images and for QUIC
- * below 3x3 (as upstream).
+ * The SPICE image for 32-bit pixels (top-down rows) for one client: QUIC, LZ_RGB, GLZ_RGB or LZ4
+ * (all lossless), or an uncompressed BITMAP (tiny images, `off`). A bare mode stands for a client
+ * without a GLZ dictionary or LZ4.
  */
-export function encodePixels(pixels: XrgbPixels, id: bigint, mode: ImageCompressionMode, alpha = false): SpiceImage {
-  const bytes = pixels.width * pixels.height * 4;
-  if (mode === 'lz' && bytes >= MIN_SIZE_TO_COMPRESS) {
-    return encodeLzImage(pixels, { id, type: alpha ? LzImageType.Rgba : LzImageType.Rgb32 });
+export function encodePixels(
+  pixels: XrgbPixels,
+  id: bigint,
+  encoding: ClientImageEncoding | ImageCompressionMode,
+  alpha = false,
+): SpiceImage {
+  const enc = typeof encoding === 'string' ? { mode: encoding, glz: null, lz4: false } : encoding;
+  switch (chooseCompression(pixels, enc)) {
+    case 'lz':
+      return encodeLzImage(pixels, { id, type: alpha ? LzImageType.Rgba : LzImageType.Rgb32 });
+    case 'quic':
+      return encodeQuicImage(pixels, { id, type: alpha ? QuicImageType.Rgba : QuicImageType.Rgb32 });
+    case 'glz':
+      return encodeGlzImage(enc.glz!, pixels, { id, type: alpha ? LzImageType.Rgba : LzImageType.Rgb32 });
+    case 'lz4':
+      return encodeLz4Image(pixels, { id, format: alpha ? BitmapFmt.Rgba : BitmapFmt.Bit32 });
+    default:
+      return encodeBitmapImage(pixels, { id, format: alpha ? BitmapFmt.Rgba : BitmapFmt.Bit32 });
   }
-  if (mode === 'quic' && bytes >= MIN_SIZE_TO_COMPRESS && pixels.width >= 3 && pixels.height >= 3) {
-    return encodeQuicImage(pixels, { id, type: alpha ? QuicImageType.Rgba : QuicImageType.Rgb32 });
-  }
-  return encodeBitmapImage(pixels, { id, format: alpha ? BitmapFmt.Rgba : BitmapFmt.Bit32 });
 }
 
 /**
  * The SPICE image for a guest bitmap. Uncompressed, 32-bit and RGBA top-down rows go out as the
  * guest wrote them (by reference); everything else is converted to 32-bit top-down first.
  */
-export function encodeGuestBitmap(image: QxlBitmapImage, id: bigint, mode: ImageCompressionMode = 'off'): SpiceImage {
+export function encodeGuestBitmap(
+  image: QxlBitmapImage,
+  id: bigint,
+  encoding: ClientImageEncoding | ImageCompressionMode = 'off',
+): SpiceImage {
   const topDown = (image.bitmapFlags & QxlBitmapFlag.TopDown) !== 0;
   const alpha = image.format === BitmapFmt.Rgba;
+  const mode = typeof encoding === 'string' ? encoding : encoding.mode;
   if (mode === 'off' && (image.format === BitmapFmt.Bit32 || alpha)) {
     return {
       kind: 'bitmap',
@@ -72,14 +154,14 @@ export function encodeGuestBitmap(image: QxlBitmapImage, id: bigint, mode: Image
           data: image.data,
           palette: image.palette?.entries ?? null,
         });
-  return encodePixels(pixels, id, mode, alpha);
+  return encodePixels(pixels, id, encoding, alpha);
 }
 
 /** The draw message a client gets for a drawable, and the image it carries (if any). */
 export function marshalDrawable(
   drawable: QxlAnyDrawable,
   imageId: () => bigint,
-  mode: ImageCompressionMode = 'off',
+  encoding: ClientImageEncoding | ImageCompressionMode = 'off',
 ): { message: OutgoingMessage; image: SpiceImage | null } {
   const base = { surfaceId: drawable.surfaceId, box: drawable.bbox, clip: toClip(drawable.clip) };
   const draw = drawable.draw;
@@ -96,7 +178,7 @@ export function marshalDrawable(
     }
     case 'copy': {
       if (draw.src.kind !== 'bitmap') throw new UnsupportedDrawError(`copy from a ${draw.src.kind} image`);
-      const image = encodeGuestBitmap(draw.src, imageId(), mode);
+      const image = encodeGuestBitmap(draw.src, imageId(), encoding);
       const message = {
         base,
         srcBitmap: image,

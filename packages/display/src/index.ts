@@ -9,4 +9,5 @@ export * from './display-surface.js';
 export * from './display-worker.js';
 export * from './draw-messages.js';
 export * from './errors.js';
+export * from './graduality.js';
 export * from './limits.js';

@@ -22,3 +22,6 @@ export const DISPLAY_PING = { firstMs: 100, intervalMs: 15_000 } as const;
 
 /** Image id group for images the server makes itself (QXL image group RED = 2). */
 export const SERVER_IMAGE_GROUP = 2n;
+
+/** Largest GLZ window accepted from a client, in pixels (lz_common.h LZ_MAX_WINDOW_SIZE: 2^25). */
+export const GLZ_MAX_WINDOW_PIXELS = 1 << 25;

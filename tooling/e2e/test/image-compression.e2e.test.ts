@@ -2,8 +2,9 @@ import { type App, createLogger, DEFAULT_CONFIG, startApp } from '@spice-ts/serv
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertFramesMatch, type BgrxFrame, freePort, glibScreenshot, takeScreenshot } from '../src/index.js';
 
-// The server's LZ and QUIC encoders, decoded by spice-gtk's own decoders (spice-common's lz.c and
-// quic.c inside the client): the picture the client shows must equal the server's frame exactly.
+// The server's encoders (LZ, QUIC, GLZ with the client's dictionary, LZ4, and the auto modes),
+// decoded by spice-gtk's own decoders: the picture the client shows must equal the server's frame
+// exactly.
 let app: App | null = null;
 afterEach(async () => {
   await app?.close();
@@ -17,7 +18,18 @@ async function serverFrame(running: App): Promise<BgrxFrame> {
   return { width: canvas.width, height: canvas.height, bgrx: canvas.pixels.slice(), stride: canvas.stride };
 }
 
-describe.each(['lz', 'quic'] as const)('image compression %s', (mode) => {
+// Each mode, and the codecs that mode may use (the auto modes choose QUIC for photo-like images).
+const MODES = [
+  ['lz', ['lz']],
+  ['quic', ['quic']],
+  ['glz', ['glz']],
+  ['lz4', ['lz4']],
+  ['auto_glz', ['glz', 'quic']],
+  ['auto_lz', ['lz', 'quic']],
+] as const;
+const sent = (app: App, kinds: readonly string[]) => kinds.reduce((n, k) => n + (app.worker.imageCounts[k] ?? 0), 0);
+
+describe.each(MODES)('image compression %s', (mode, kinds) => {
   it(`spice-gtk decodes ${mode} images to the server's exact frame, at start and after live drawing`, async () => {
     app = await startApp(
       {
@@ -30,7 +42,7 @@ describe.each(['lz', 'quic'] as const)('image compression %s', (mode) => {
     );
     const shot = await takeScreenshot({ port: app.address.port });
     expect(assertFramesMatch(await serverFrame(app), shot, { name: `${mode}-start` }).differingPixels).toBe(0);
-    const sentBefore = app.worker.imageCounts[mode] ?? 0;
+    const sentBefore = sent(app, kinds);
     expect(sentBefore).toBeGreaterThan(0); // the first picture went out with this codec
     // Live updates (typed text, a paint mark) go out as compressed DRAW_COPYs: the same client
     // that typed and clicked takes the picture once its display is quiet again.
@@ -43,7 +55,7 @@ describe.each(['lz', 'quic'] as const)('image compression %s', (mode) => {
     });
     expect(result.input?.invalidates ?? 0).toBeGreaterThan(0);
     expect(assertFramesMatch(await serverFrame(app), frame, { name: `${mode}-live` }).differingPixels).toBe(0);
-    expect(app.worker.imageCounts[mode]).toBeGreaterThan(sentBefore + 1); // live draws used it too
+    expect(sent(app, kinds)).toBeGreaterThan(sentBefore + 1); // live draws used it too
     expect(app.worker.imageCounts.bitmap).toBe(0);
     expect(app.guest!.scene.typedText).toBe('compressed');
   });
