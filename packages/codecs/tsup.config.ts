@@ -1,3 +1,4 @@
 import { packageBuild } from '@spice-ts/config/tsup';
 
-export default packageBuild();
+// encoder-worker is the body of the encoder threads (createEncoderPool loads it beside index.js).
+export default packageBuild({ entry: ['src/index.ts', 'src/encoder-worker.ts'] });

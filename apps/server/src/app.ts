@@ -1,6 +1,8 @@
 import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pipeline, Transform } from 'node:stream';
 import type { Logger } from '@spice-ts/channel';
+import { createEncoderPool } from '@spice-ts/codecs';
 import { DisplayWorker } from '@spice-ts/display';
 import { createLoopStats, type LoopStats } from '@spice-ts/loop';
 import {
@@ -102,7 +104,16 @@ function clientReadyOrAbort(worker: DisplayWorker, signal: AbortSignal): Promise
 export async function startApp(config: AppConfig, logger: Logger): Promise<App> {
   const stats = createLoopStats();
   const device = createQxlDevice({ logger: logger.child({ component: 'qxl' }) });
-  const worker = new DisplayWorker({ device, logger, stats, imageCompression: config.imageCompression });
+  // Large stateless encodes (QUIC, LZ, LZ4 of 256x256 and up) run in encoder threads, so that one
+  // big image never holds the event loop.
+  const encoderPool = createEncoderPool({ threads: Math.max(1, Math.min(4, availableParallelism() - 1)) });
+  const worker = new DisplayWorker({
+    device,
+    logger,
+    stats,
+    imageCompression: config.imageCompression,
+    encoderPool,
+  });
   // Recording starts before any guest touches the device, so the file holds the whole session.
   let recorder: ReplayRecorder | null = null;
   if (config.record) {
@@ -210,6 +221,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
         await replay?.catch(() => undefined);
         await running.close();
         await stopRecording(recorder, logger);
+        await encoderPool.close();
       },
     };
   } catch (error) {
@@ -217,6 +229,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
     abort.abort();
     await server?.close();
     await stopRecording(recorder, logger);
+    await encoderPool.close();
     throw error;
   }
 }

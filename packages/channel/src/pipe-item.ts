@@ -40,6 +40,13 @@ export interface PipeItem {
   readonly size?: number;
   /** Its place in the pipe (PipePriority.Normal when absent). */
   readonly priority?: PipePriority;
+  /**
+   * Work the item needs before it can be marshalled, started by the producer when it queues the
+   * item (e.g. an image encoded in a worker thread). The pipe keeps its order: when this item
+   * reaches the head unsettled, sending pauses (no polling) and resumes once it settles. A
+   * rejection drops the item. The socket and every other client go on meanwhile.
+   */
+  readonly ready?: PromiseLike<unknown>;
   /** Produces the message(s) to send now; an empty list sends nothing. */
   marshal(): OutgoingMessage | readonly OutgoingMessage[];
   /** Called exactly once when the item leaves the pipe, sent (`true`) or dropped (`false`). */

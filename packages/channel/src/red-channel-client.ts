@@ -72,6 +72,10 @@ export class RedChannelClient {
   private readonly disconnectListeners = new Set<(reason: string) => void>();
   private readonly pipeEmptyListeners = new Set<() => void>();
   private readonly messageHooks = new Map<number, (message: IncomingMessage) => void>();
+  // Items whose `ready` promise settled, is being waited on, or rejected.
+  private readonly readyItems = new WeakSet<PipeItem>();
+  private readonly waitingItems = new WeakSet<PipeItem>();
+  private readonly failedItems = new WeakSet<PipeItem>();
 
   // ACK window (display, cursor)
   private ackGeneration = 0;
@@ -297,8 +301,15 @@ export class RedChannelClient {
       this.writer.cork();
       try {
         while (this.pipe.length > 0 && !this.blocked && !this.closed) {
+          const head = this.pipe[0]!;
+          if (head.ready && !this.readyItems.has(head) && !this.awaitReady(head)) break;
           const item = this.pipe.shift()!;
           this.queuedPipeBytes -= itemSize(item);
+          if (this.failedItems.has(item)) {
+            this.stats.itemsDropped += 1;
+            item.done?.(false);
+            continue;
+          }
           let messages: OutgoingMessage | readonly OutgoingMessage[];
           try {
             messages = item.marshal();
@@ -317,6 +328,30 @@ export class RedChannelClient {
     if (this.pipe.length === 0 && !this.blocked && !this.closed) {
       for (const listener of [...this.pipeEmptyListeners]) listener();
     }
+  }
+
+  /**
+   * True when `item.ready` has settled (it may then be sent or dropped); otherwise arranges one
+   * flush for when it settles and returns false.
+   */
+  private awaitReady(item: PipeItem): boolean {
+    if (this.readyItems.has(item)) return true;
+    if (!this.waitingItems.has(item)) {
+      this.waitingItems.add(item);
+      item.ready!.then(
+        () => {
+          this.readyItems.add(item);
+          this.scheduleFlush();
+        },
+        (error: unknown) => {
+          this.logger.warn({ err: error, item: item.kind }, 'pipe item preparation failed; item dropped');
+          this.readyItems.add(item);
+          this.failedItems.add(item);
+          this.scheduleFlush();
+        },
+      );
+    }
+    return false;
   }
 
   private writeMessage(m: OutgoingMessage): void {

@@ -120,6 +120,39 @@ describe('pipe order', () => {
   });
 });
 
+describe('items that need preparation', () => {
+  it('waits for an unsettled head item without reordering, then sends it and what follows', async () => {
+    const { rcc, wire, until } = await setup(true);
+    let finish!: () => void;
+    const ready = new Promise<void>((r) => {
+      finish = r;
+    });
+    rcc.pipeAdd({ ...tagged(1), ready });
+    rcc.pipeAdd(tagged(2));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(wire.length).toBe(0); // 2 is not sent ahead of 1
+    expect(rcc.pipeSize).toBe(2);
+    finish();
+    await until(2);
+    expect(wire.map((w) => w.body[0])).toEqual([1, 2]);
+  });
+
+  it('drops an item whose preparation failed and goes on with the next', async () => {
+    const { rcc, wire, until } = await setup(true);
+    const outcomes: boolean[] = [];
+    rcc.pipeAdd({
+      ...tagged(1),
+      ready: Promise.reject(new Error('encoder crashed')),
+      done: (sent) => outcomes.push(sent),
+    });
+    rcc.pipeAdd(tagged(2));
+    await until(1);
+    expect(wire.map((w) => w.body[0])).toEqual([2]);
+    expect(outcomes).toEqual([false]);
+    expect(rcc.stats.itemsDropped).toBe(1);
+  });
+});
+
 const subMessages = [
   { type: 105, body: [Uint8Array.of(1, 0), Uint8Array.of(2, 0, 0)] },
   { type: 5, body: [Uint8Array.of(0)] },

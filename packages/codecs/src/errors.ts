@@ -4,6 +4,7 @@ export const CodecErrorCode = {
   Corrupt: 'ERR_CODEC_CORRUPT',
   TooLarge: 'ERR_CODEC_TOO_LARGE',
   MissingReference: 'ERR_CODEC_MISSING_REFERENCE',
+  PoolClosed: 'ERR_CODEC_POOL_CLOSED',
 } as const;
 export type CodecErrorCode = (typeof CodecErrorCode)[keyof typeof CodecErrorCode];
 

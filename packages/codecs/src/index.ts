@@ -6,6 +6,8 @@
  */
 
 export * from './bitmap.js';
+export * from './encode-request.js';
+export * from './encoder-pool.js';
 export * from './errors.js';
 export { GLZ_HEADER_SIZE, GLZ_MAX_WINDOW_SIZE } from './glz-common.js';
 export * from './glz-decode.js';

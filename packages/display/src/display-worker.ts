@@ -8,7 +8,7 @@ import {
   silentLogger,
   UnexpectedMessageError,
 } from '@spice-ts/channel';
-import { createGlzDictionary, type GlzDictionary } from '@spice-ts/codecs';
+import { createGlzDictionary, type EncoderPool, type GlzDictionary } from '@spice-ts/codecs';
 import type { LoopStats } from '@spice-ts/loop';
 import {
   CapabilitySet,
@@ -35,9 +35,12 @@ import { createDisplaySurface, type DisplaySurface } from './display-surface.js'
 import {
   type ClientImageEncoding,
   encodePixels,
+  encodePixelsOffThread,
   IMAGE_COMPRESSION_BY_NUMBER,
   type ImageCompressionMode,
+  type ImageOffload,
   marshalDrawable,
+  SharedImageEncodes,
   toClip,
 } from './draw-messages.js';
 import { BadCommandError, UnsupportedDrawError } from './errors.js';
@@ -49,6 +52,7 @@ import {
   DISPLAY_PING,
   DRAW_OVERHEAD_BYTES,
   GLZ_MAX_WINDOW_PIXELS,
+  OFFLOAD_MIN_PIXELS,
   SERVER_IMAGE_GROUP,
 } from './limits.js';
 
@@ -60,8 +64,16 @@ export interface DisplayWorkerInit {
   stats?: LoopStats;
   /** Pipe bound per display/cursor client, in bytes. */
   maxPipeBytes?: number;
-  /** Image compression for clients: off (BITMAP), lz (LZ_RGB) or quic. Default off. */
+  /** Image compression for clients (upstream's modes). Default off. */
   imageCompression?: ImageCompressionMode;
+  /**
+   * Encoder threads for large images (QUIC, LZ, LZ4), so that one big encode never holds the
+   * event loop; images of `offloadMinPixels` pixels or more go there. Without a pool everything is
+   * encoded on this thread.
+   */
+  encoderPool?: EncoderPool;
+  /** Default OFFLOAD_MIN_PIXELS. */
+  offloadMinPixels?: number;
 }
 
 /** Image descriptor types to the names of `imageCounts`. */
@@ -108,12 +120,16 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   private readonly idleWaiters: Array<() => void> = [];
   private readonly readyWaiters: Array<() => void> = [];
   readonly imageCompression: ImageCompressionMode;
+  private readonly offload: ImageOffload | null;
 
   constructor(init: DisplayWorkerInit) {
     this.device = init.device;
     this.logger = (init.logger ?? silentLogger).child({ component: 'display-worker' });
     this.stats = init.stats;
     this.imageCompression = init.imageCompression ?? 'off';
+    this.offload = init.encoderPool
+      ? { pool: init.encoderPool, minPixels: init.offloadMinPixels ?? OFFLOAD_MIN_PIXELS }
+      : null;
     const id = init.id ?? 0;
     const common = {
       id,
@@ -407,12 +423,24 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       default:
         throw new UnsupportedDrawError(`draw type ${draw.type}`);
     }
+    // One set of encodes per drawable, shared by the clients that use the same codec.
+    const images =
+      draw.type === 'copy' && draw.src.kind === 'bitmap'
+        ? new SharedImageEncodes(draw.src, () => this.nextImageId())
+        : null;
     for (const rcc of this.readyDisplayClients()) {
+      let prepared: SpiceImage | null = null;
+      const job = images?.start(this.encodingOf(rcc), this.offload) ?? null;
+      const ready = job?.then((image) => {
+        prepared = image;
+      });
       rcc.pipeAdd({
         kind: `draw-${draw.type}`,
         size,
+        ...(ready ? { ready } : {}),
         marshal: () => {
-          const message = marshalDrawable(drawable, () => this.nextImageId(), this.encodingOf(rcc));
+          const image = prepared ?? images?.encodeFor(this.encodingOf(rcc)) ?? null;
+          const message = marshalDrawable(drawable, () => this.nextImageId(), this.encodingOf(rcc), image);
           this.countImage(message.image);
           return message.message;
         },
@@ -560,17 +588,24 @@ export class DisplayWorker implements QxlWorkerCallbacks {
     }
     const size =
       messages.reduce((n, m) => n + m.body.reduce((b, c) => b + c.byteLength, 6), 0) + (snapshot?.byteLength ?? 0);
+    const pixels = snapshot
+      ? { width: canvas.width, height: canvas.height, stride: canvas.stride, data: snapshot }
+      : null;
+    // The whole surface is the largest image there is: it goes to an encoder thread if there is one.
+    let prepared: SpiceImage | null = null;
+    const ready = pixels
+      ? encodePixelsOffThread(pixels, this.nextImageId(), this.encodingOf(rcc), false, this.offload)?.then((image) => {
+          prepared = image;
+        })
+      : undefined;
     rcc.pipeAdd({
       kind: withContent ? 'surface-image' : 'surface-create',
       size,
+      ...(ready ? { ready } : {}),
       marshal: () => {
-        if (!snapshot) return messages;
+        if (!pixels) return messages;
         const box = { top: 0, left: 0, bottom: canvas.height, right: canvas.width };
-        const image = encodePixels(
-          { width: canvas.width, height: canvas.height, stride: canvas.stride, data: snapshot },
-          this.nextImageId(),
-          this.encodingOf(rcc),
-        );
+        const image = prepared ?? encodePixels(pixels, this.nextImageId(), this.encodingOf(rcc));
         this.countImage(image);
         const copy: OutgoingMessage = {
           type: display.drawCopy.type,

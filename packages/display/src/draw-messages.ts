@@ -1,6 +1,7 @@
 import type { OutgoingMessage } from '@spice-ts/channel';
 import {
   bitmapToXrgb,
+  type EncoderPool,
   encodeBitmapImage,
   encodeGlzImage,
   encodeLz4Image,
@@ -18,6 +19,7 @@ import {
   ClipType,
   display,
   ImageCompression,
+  ImageType,
   type SpiceImage,
 } from '@spice-ts/protocol';
 import { type QxlAnyDrawable, QxlBitmapFlag, type QxlBitmapImage, type QxlClip } from '@spice-ts/qxl';
@@ -124,7 +126,6 @@ export function encodeGuestBitmap(
   id: bigint,
   encoding: ClientImageEncoding | ImageCompressionMode = 'off',
 ): SpiceImage {
-  const topDown = (image.bitmapFlags & QxlBitmapFlag.TopDown) !== 0;
   const alpha = image.format === BitmapFmt.Rgba;
   const mode = typeof encoding === 'string' ? encoding : encoding.mode;
   if (mode === 'off' && (image.format === BitmapFmt.Bit32 || alpha)) {
@@ -142,19 +143,66 @@ export function encodeGuestBitmap(
       },
     };
   }
-  const pixels: XrgbPixels =
-    (image.format === BitmapFmt.Bit32 || alpha) && topDown
-      ? { width: image.width, height: image.height, stride: image.stride, data: image.data }
-      : bitmapToXrgb({
-          format: image.format,
-          width: image.width,
-          height: image.height,
-          stride: image.stride,
-          topDown,
-          data: image.data,
-          palette: image.palette?.entries ?? null,
-        });
-  return encodePixels(pixels, id, encoding, alpha);
+  return encodePixels(guestPixels(image), id, encoding, alpha);
+}
+
+/** A guest bitmap as 32-bit top-down pixels (as they are when they already are). */
+export function guestPixels(image: QxlBitmapImage): XrgbPixels {
+  const topDown = (image.bitmapFlags & QxlBitmapFlag.TopDown) !== 0;
+  const direct = image.format === BitmapFmt.Bit32 || image.format === BitmapFmt.Rgba;
+  return direct && topDown
+    ? { width: image.width, height: image.height, stride: image.stride, data: image.data }
+    : bitmapToXrgb({
+        format: image.format,
+        width: image.width,
+        height: image.height,
+        stride: image.stride,
+        topDown,
+        data: image.data,
+        palette: image.palette?.entries ?? null,
+      });
+}
+
+/** Where large encodes may go, and from what size on. */
+export interface ImageOffload {
+  pool: EncoderPool;
+  /** Images of at least this many pixels are encoded in the pool. */
+  minPixels: number;
+}
+
+/**
+ * Starts the encode of a large image in the encoder pool when its codec allows (QUIC, LZ, LZ4:
+ * stateless; GLZ stays in order on this thread). Returns null when the image is encoded in place.
+ */
+export function encodePixelsOffThread(
+  pixels: XrgbPixels,
+  id: bigint,
+  encoding: ClientImageEncoding,
+  alpha: boolean,
+  offload: ImageOffload | null,
+): Promise<SpiceImage> | null {
+  if (!offload || pixels.width * pixels.height < offload.minPixels) return null;
+  const codec = chooseCompression(pixels, encoding);
+  const descriptor = (type: number) => ({ id, type, flags: 0, width: pixels.width, height: pixels.height });
+  const wrap =
+    (type: number) =>
+    (data: Uint8Array): SpiceImage => ({ kind: 'binary', descriptor: descriptor(type), data });
+  switch (codec) {
+    case 'quic':
+      return offload.pool
+        .encode({ codec, pixels, type: alpha ? QuicImageType.Rgba : QuicImageType.Rgb32 })
+        .then(wrap(ImageType.Quic));
+    case 'lz':
+      return offload.pool
+        .encode({ codec, pixels, type: alpha ? LzImageType.Rgba : LzImageType.Rgb32 })
+        .then(wrap(ImageType.LzRgb));
+    case 'lz4':
+      return offload.pool
+        .encode({ codec, pixels, format: alpha ? BitmapFmt.Rgba : BitmapFmt.Bit32 })
+        .then(wrap(ImageType.Lz4));
+    default:
+      return null;
+  }
 }
 
 /** The draw message a client gets for a drawable, and the image it carries (if any). */
@@ -162,6 +210,7 @@ export function marshalDrawable(
   drawable: QxlAnyDrawable,
   imageId: () => bigint,
   encoding: ClientImageEncoding | ImageCompressionMode = 'off',
+  prepared: SpiceImage | null = null,
 ): { message: OutgoingMessage; image: SpiceImage | null } {
   const base = { surfaceId: drawable.surfaceId, box: drawable.bbox, clip: toClip(drawable.clip) };
   const draw = drawable.draw;
@@ -178,7 +227,7 @@ export function marshalDrawable(
     }
     case 'copy': {
       if (draw.src.kind !== 'bitmap') throw new UnsupportedDrawError(`copy from a ${draw.src.kind} image`);
-      const image = encodeGuestBitmap(draw.src, imageId(), encoding);
+      const image = prepared ?? encodeGuestBitmap(draw.src, imageId(), encoding);
       const message = {
         base,
         srcBitmap: image,
@@ -196,5 +245,73 @@ export function marshalDrawable(
       };
     default:
       throw new UnsupportedDrawError(`draw type ${draw.type}`);
+  }
+}
+
+/**
+ * The encodes of one image for all the clients that get it: a stateless codec's bytes (bitmap,
+ * QUIC, LZ, LZ4) are made once and shared by every client that uses the same codec; GLZ depends
+ * on each client's dictionary and is made per client, in send order.
+ */
+export class SharedImageEncodes {
+  /** Encodes made, and encodes saved by sharing one. */
+  static readonly counters = { encodes: 0, shared: 0 };
+  private readonly done = new Map<string, SpiceImage>();
+  private readonly started = new Map<string, Promise<SpiceImage>>();
+  private pixelsCache: XrgbPixels | null = null;
+  private readonly alpha: boolean;
+
+  constructor(
+    private readonly src: QxlBitmapImage,
+    private readonly nextId: () => bigint,
+  ) {
+    this.alpha = src.format === BitmapFmt.Rgba;
+  }
+
+  private pixels(): XrgbPixels {
+    this.pixelsCache ??= guestPixels(this.src);
+    return this.pixelsCache;
+  }
+
+  private key(encoding: ClientImageEncoding): string {
+    if (encoding.mode === 'off') return 'guest';
+    return chooseCompression(this.pixels(), encoding);
+  }
+
+  /** Starts a large image's encode in the pool (shared by clients with the same codec), or null. */
+  start(encoding: ClientImageEncoding, offload: ImageOffload | null): Promise<SpiceImage> | null {
+    if (!offload || this.src.width * this.src.height < offload.minPixels) return null;
+    const key = this.key(encoding);
+    const running = this.started.get(key);
+    if (running) {
+      SharedImageEncodes.counters.shared += 1;
+      return running;
+    }
+    const job = encodePixelsOffThread(this.pixels(), this.nextId(), encoding, this.alpha, offload);
+    if (!job) return null;
+    SharedImageEncodes.counters.encodes += 1;
+    const kept = job.then((image) => {
+      this.done.set(key, image);
+      return image;
+    });
+    this.started.set(key, kept);
+    return kept;
+  }
+
+  /** The image for a client now (reusing a shared encode when there is one). */
+  encodeFor(encoding: ClientImageEncoding): SpiceImage {
+    const key = this.key(encoding);
+    const ready = key === 'glz' ? undefined : this.done.get(key);
+    if (ready) {
+      SharedImageEncodes.counters.shared += 1;
+      return ready;
+    }
+    SharedImageEncodes.counters.encodes += 1;
+    const image =
+      key === 'guest'
+        ? encodeGuestBitmap(this.src, this.nextId(), 'off')
+        : encodePixels(this.pixels(), this.nextId(), encoding, this.alpha);
+    if (key !== 'glz') this.done.set(key, image);
+    return image;
   }
 }

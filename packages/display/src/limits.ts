@@ -25,3 +25,9 @@ export const SERVER_IMAGE_GROUP = 2n;
 
 /** Largest GLZ window accepted from a client, in pixels (lz_common.h LZ_MAX_WINDOW_SIZE: 2^25). */
 export const GLZ_MAX_WINDOW_PIXELS = 1 << 25;
+
+/**
+ * Images of at least this many pixels are encoded in the encoder threads when there are some:
+ * 256x256, where a QUIC encode starts to take milliseconds on these machines.
+ */
+export const OFFLOAD_MIN_PIXELS = 256 * 256;
