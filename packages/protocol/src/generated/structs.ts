@@ -42,6 +42,123 @@ export function writeMiniDataHeader(w: ChunkWriter, v: MiniDataHeader): void {
   w.u32(v.size);
 }
 
+export interface LinkHeader {
+  magic: number;
+  major: number;
+  minor: number;
+  size: number;
+}
+
+export function readLinkHeader(r: Reader, _b: DecodeBudget): LinkHeader {
+  const fMagic = r.u32('LinkHeader.magic');
+  const fMajor = r.u32('LinkHeader.major');
+  const fMinor = r.u32('LinkHeader.minor');
+  const fSize = r.u32('LinkHeader.size');
+  return { magic: fMagic, major: fMajor, minor: fMinor, size: fSize };
+}
+
+export function writeLinkHeader(w: ChunkWriter, v: LinkHeader): void {
+  w.u32(v.magic);
+  w.u32(v.major);
+  w.u32(v.minor);
+  w.u32(v.size);
+}
+
+export interface LinkMess {
+  connectionId: number;
+  channelType: number;
+  channelId: number;
+  numCommonCaps: number;
+  numChannelCaps: number;
+  capsOffset: number;
+}
+
+export function readLinkMess(r: Reader, _b: DecodeBudget): LinkMess {
+  const fConnectionId = r.u32('LinkMess.connectionId');
+  const fChannelType = r.u8('LinkMess.channelType');
+  const fChannelId = r.u8('LinkMess.channelId');
+  const fNumCommonCaps = r.u32('LinkMess.numCommonCaps');
+  const fNumChannelCaps = r.u32('LinkMess.numChannelCaps');
+  const fCapsOffset = r.u32('LinkMess.capsOffset');
+  return {
+    connectionId: fConnectionId,
+    channelType: fChannelType,
+    channelId: fChannelId,
+    numCommonCaps: fNumCommonCaps,
+    numChannelCaps: fNumChannelCaps,
+    capsOffset: fCapsOffset,
+  };
+}
+
+export function writeLinkMess(w: ChunkWriter, v: LinkMess): void {
+  w.u32(v.connectionId);
+  w.u8(v.channelType);
+  w.u8(v.channelId);
+  w.u32(v.numCommonCaps);
+  w.u32(v.numChannelCaps);
+  w.u32(v.capsOffset);
+}
+
+export interface LinkReply {
+  error: number;
+  pubKey: Uint8Array;
+  numCommonCaps: number;
+  numChannelCaps: number;
+  capsOffset: number;
+}
+
+export function readLinkReply(r: Reader, _b: DecodeBudget): LinkReply {
+  const fError = r.u32('LinkReply.error');
+  const fPubKey = r.bytes(162, 'LinkReply.pubKey');
+  const fNumCommonCaps = r.u32('LinkReply.numCommonCaps');
+  const fNumChannelCaps = r.u32('LinkReply.numChannelCaps');
+  const fCapsOffset = r.u32('LinkReply.capsOffset');
+  return {
+    error: fError,
+    pubKey: fPubKey,
+    numCommonCaps: fNumCommonCaps,
+    numChannelCaps: fNumChannelCaps,
+    capsOffset: fCapsOffset,
+  };
+}
+
+export function writeLinkReply(w: ChunkWriter, v: LinkReply): void {
+  w.u32(v.error);
+  if (v.pubKey.length !== 162) throw new BadValueError('LinkReply.pubKey length', v.pubKey.length);
+  w.bytes(v.pubKey);
+  w.u32(v.numCommonCaps);
+  w.u32(v.numChannelCaps);
+  w.u32(v.capsOffset);
+}
+
+export interface LinkEncryptedTicket {
+  encryptedData: Uint8Array;
+}
+
+export function readLinkEncryptedTicket(r: Reader, _b: DecodeBudget): LinkEncryptedTicket {
+  const fEncryptedData = r.bytes(128, 'LinkEncryptedTicket.encryptedData');
+  return { encryptedData: fEncryptedData };
+}
+
+export function writeLinkEncryptedTicket(w: ChunkWriter, v: LinkEncryptedTicket): void {
+  if (v.encryptedData.length !== 128)
+    throw new BadValueError('LinkEncryptedTicket.encryptedData length', v.encryptedData.length);
+  w.bytes(v.encryptedData);
+}
+
+export interface LinkAuthMechanism {
+  authMechanism: number;
+}
+
+export function readLinkAuthMechanism(r: Reader, _b: DecodeBudget): LinkAuthMechanism {
+  const fAuthMechanism = r.u32('LinkAuthMechanism.authMechanism');
+  return { authMechanism: fAuthMechanism };
+}
+
+export function writeLinkAuthMechanism(w: ChunkWriter, v: LinkAuthMechanism): void {
+  w.u32(v.authMechanism);
+}
+
 export interface SubMessage {
   type: number;
   data: Uint8Array;

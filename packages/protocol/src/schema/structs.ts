@@ -47,6 +47,33 @@ export const structs: readonly StructDef[] = [
     members: [f('serial', u64), f('type', u16), f('size', u32), f('subList', u32)],
   },
   { name: 'MiniDataHeader', members: [f('type', u16), f('size', u32)] },
+  // Link phase (spice/protocol.h). SpiceLinkMess and SpiceLinkReply are followed by their
+  // capability words at caps_offset (counted from the struct's start): common, then channel ones.
+  { name: 'LinkHeader', members: [f('magic', u32), f('major', u32), f('minor', u32), f('size', u32)] },
+  {
+    name: 'LinkMess',
+    members: [
+      f('connectionId', u32),
+      f('channelType', u8),
+      f('channelId', u8),
+      f('numCommonCaps', u32),
+      f('numChannelCaps', u32),
+      f('capsOffset', u32),
+    ],
+  },
+  {
+    name: 'LinkReply',
+    members: [
+      f('error', u32),
+      f('pubKey', bytes({ fixed: 162 })),
+      f('numCommonCaps', u32),
+      f('numChannelCaps', u32),
+      f('capsOffset', u32),
+    ],
+  },
+  // SpiceLinkEncryptedTicket (RSA-OAEP of the password) and SpiceLinkAuthMechanism.
+  { name: 'LinkEncryptedTicket', members: [f('encryptedData', bytes({ fixed: 128 }))] },
+  { name: 'LinkAuthMechanism', members: [f('authMechanism', u32)] },
   // SpiceSubMessage: one entry of a SPICE_MSG_LIST body, its body following the 6-byte header.
   { name: 'SubMessage', members: [f('type', u16), f('size', u32), f('data', bytes(sized('size')))] },
   { name: 'Point', members: [f('x', i32), f('y', i32)] },
