@@ -28,6 +28,7 @@ import {
   type QxlDevice,
   type QxlPrimarySurface,
   type QxlRect,
+  QxlRegion,
   type QxlWorkerCallbacks,
 } from '@spice-ts/qxl';
 import { CursorState } from './cursor-state.js';
@@ -108,6 +109,8 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   readonly cursor = new CursorState();
   readonly counters = { commands: 0, dropped: 0, released: 0, passes: 0 };
   private readonly surfaces = new Map<number, DisplaySurface>();
+  /** Where each surface lives in guest memory (QXLPHYSICAL and stride; negative: bottom-up). */
+  private readonly surfaceMemory = new Map<number, { address: bigint; stride: number }>();
   private readonly clientState = new WeakMap<RedChannelClient, DisplayClientState>();
   /** One GLZ dictionary per viewer, shared by all its display channels (as upstream). */
   private readonly glzDictionaries = new WeakMap<RedClient, GlzDictionary>();
@@ -222,6 +225,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       if (this.surfaces.has(0)) throw new BadCommandError('create primary: a primary surface exists already');
       const surface = createDisplaySurface(0, primary.width, primary.height, primary.format, true);
       this.surfaces.set(0, surface);
+      this.surfaceMemory.set(0, { address: primary.mem, stride: primary.stride });
       this.logger.info(
         { width: primary.width, height: primary.height, format: primary.format },
         'primary surface created',
@@ -236,7 +240,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
 
   destroyPrimary(async: { cookie: number } | null): void {
     this.drainCommands();
-    if (this.surfaces.delete(0)) {
+    if (this.forgetSurface(0)) {
       for (const rcc of this.readyDisplayClients()) {
         rcc.send(
           { type: display.surfaceDestroy.type, body: display.surfaceDestroy.encode({ surfaceId: 0 }) },
@@ -249,10 +253,45 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   }
 
   updateArea(surfaceId: number, area: QxlRect, async: { cookie: number } | null): void {
-    // Everything the guest queued before the request is rendered first, whatever the clients do.
+    // Everything the guest queued before the request is rendered first, whatever the clients do,
+    // then the area goes back into the guest's own surface memory.
     this.drainCommands();
+    try {
+      this.writeBack(surfaceId, area);
+    } catch (error) {
+      this.logger.warn({ surfaceId, area, reason: (error as Error).message }, 'update area not written back');
+    }
     this.logger.debug({ surfaceId, area }, 'update area');
     if (async) this.device.asyncComplete(async.cookie);
+  }
+
+  /** Drops a surface and its guest memory location; true if it existed. */
+  private forgetSurface(id: number): boolean {
+    this.surfaceMemory.delete(id);
+    return this.surfaces.delete(id);
+  }
+
+  /** Copies an area of a rendered surface into the guest memory the surface was created on. */
+  private writeBack(surfaceId: number, area: QxlRect): void {
+    const surface = this.surfaces.get(surfaceId);
+    const memory = this.surfaceMemory.get(surfaceId);
+    if (!surface || !memory) return;
+    const { canvas } = surface;
+    const bpp = canvas.stride / canvas.width;
+    const rowBytes = Math.abs(memory.stride);
+    if (rowBytes < canvas.width * bpp) return; // 16-bit guest surfaces are kept as 32-bit here
+    const ptr = this.device.translate(memory.address, rowBytes * canvas.height);
+    const guest = ptr.region === QxlRegion.Ram ? this.device.ram : this.device.vram;
+    const left = Math.max(0, area.left);
+    const right = Math.min(canvas.width, area.right);
+    const top = Math.max(0, area.top);
+    const bottom = Math.min(canvas.height, area.bottom);
+    if (left >= right || top >= bottom) return;
+    for (let y = top; y < bottom; y++) {
+      const row = memory.stride > 0 ? y : canvas.height - 1 - y;
+      const from = y * canvas.stride + left * bpp;
+      guest.set(canvas.pixels.subarray(from, from + (right - left) * bpp), ptr.offset + row * rowBytes + left * bpp);
+    }
   }
 
   // ---- command processing ----------------------------------------------------------------------
@@ -340,8 +379,9 @@ export class DisplayWorker implements QxlWorkerCallbacks {
               throw new BadCommandError(`surface ${c.surfaceId} exists already`);
             const surface = createDisplaySurface(c.surfaceId, c.width, c.height, c.format, false);
             this.surfaces.set(c.surfaceId, surface);
+            this.surfaceMemory.set(c.surfaceId, { address: c.data, stride: c.stride });
             for (const rcc of this.readyDisplayClients()) this.sendSurfaceCreate(rcc, surface, false);
-          } else if (this.surfaces.delete(c.surfaceId)) {
+          } else if (this.forgetSurface(c.surfaceId)) {
             for (const rcc of this.readyDisplayClients()) {
               rcc.send(
                 { type: display.surfaceDestroy.type, body: display.surfaceDestroy.encode({ surfaceId: c.surfaceId }) },

@@ -178,6 +178,21 @@ describe('display worker', () => {
     expect(device.stats).toBeDefined();
   });
 
+  it('writes an UPDATE_AREA back into the guest surface memory, while the client reads nothing', async () => {
+    const { driver, client, p, worker, device } = await setup();
+    client.write(init());
+    await p.until(() => p.messages.some((m) => m.type === DisplayMsg.Mark));
+    client.pause();
+    await driver.drawFill({ bbox: { top: 4, left: 8, bottom: 20, right: 40 }, color: 0x00abcdef });
+    await driver.updateArea(0, { top: 0, left: 0, bottom: 24, right: 48 }); // synchronous IO
+    const primary = device.primary!;
+    const ptr = device.translate(primary.mem, primary.stride * primary.height);
+    const vram = new DataView(device.vram.buffer, device.vram.byteOffset + ptr.offset);
+    expect(vram.getUint32(10 * primary.stride + 20 * 4, true) & 0xffffff).toBe(0xabcdef); // inside the fill
+    expect(vram.getUint32(2 * primary.stride + 2 * 4, true) & 0xffffff).toBe(0); // outside it
+    expect(worker.counters.commands).toBeGreaterThan(0);
+  });
+
   it('drops a malformed guest command and keeps going', async () => {
     const { driver, worker } = await setup();
     await driver.drawFill({ bbox: { top: 0, left: 0, bottom: 200, right: 200 }, color: 1 }); // outside the 64x48 surface is clipped, fine

@@ -89,7 +89,7 @@ describe('image encoding off the event loop', () => {
     const worker = new DisplayWorker({ device, imageCompression: 'lz', encoderPool: pool, offloadMinPixels: 1024 });
     const driver = createGuestDriver(device);
     await driver.createPrimary({ width: 128, height: 96 });
-    const clients = [];
+    const clients: Array<Array<{ type: number; body: Buffer }>> = [];
     for (let i = 0; i < 3; i++) {
       const [server, socket] = await socketPair();
       cleanups.push(() => {
