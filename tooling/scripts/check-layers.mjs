@@ -39,11 +39,17 @@ const LAYERS = {
   '@spice-ts/server-app': { layer: 'app', allow: 'all-packages' },
   '@spice-ts/config': { layer: 'tooling', allow: 'all-packages' },
   '@spice-ts/e2e': { layer: 'tooling', allow: 'all-packages' },
+  '@spice-ts/golden': { layer: 'tooling', allow: 'all-packages' },
   // Third-party examples: they may use the published packages, like any outside project.
   '@spice-ts/example-port-echo': { layer: 'example', allow: [...L0, ...L1, '@spice-ts/display', '@spice-ts/server'] },
 };
 /** Packages that test/ and bench/ files of any package may also import (as devDependencies). */
 const TEST_ONLY_IMPORTS = ['@spice-ts/config', '@spice-ts/e2e', '@spice-ts/channel-compliance'];
+/**
+ * Extra imports allowed in one package's test/ and bench/ only (as devDependencies): the canvas
+ * replays QXL recordings with @spice-ts/qxl's reader to check its output and time itself.
+ */
+const TEST_IMPORTS_OF = { '@spice-ts/canvas': ['@spice-ts/qxl'] };
 /** The one exception to "nothing imports from apps/": the end-to-end package's test/ files may
  * import the app (to run it in-process and read its state); its src/ may not. */
 const APP_IMPORTS_IN_TESTS_OF = ['@spice-ts/e2e'];
@@ -254,7 +260,9 @@ function check(root) {
             continue;
           }
 
-          const testOnly = isTest && TEST_ONLY_IMPORTS.includes(target.name);
+          const testOnly =
+            isTest &&
+            (TEST_ONLY_IMPORTS.includes(target.name) || (TEST_IMPORTS_OF[pkg.name] ?? []).includes(target.name));
           if (!testOnly) {
             const allowed =
               rule.allow === 'all-packages'

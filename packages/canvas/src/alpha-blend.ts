@@ -49,38 +49,42 @@ export function drawAlphaBlend(
     if (!cut) return;
     const [a, b, s0] = cut;
     const o = y * w + a;
+    // Two channels at a time (pixman's UN8x4 macros): A,G and R,B lanes of 0x00ff00ff. Each lane
+    // is rounded and saturated on its own, so the result equals the per-channel MUL_UN8 / ADD_UN8.
     for (let i = 0; i < b - a; i++) {
-      const s = src[s0 + i]! | fa;
-      let sa = (s >>> 24) & 0xff;
-      let sr = (s >>> 16) & 0xff;
-      let sg = (s >>> 8) & 0xff;
-      let sb = s & 0xff;
-      if (g !== 0xff) {
-        // MUL_UN8(c, g): (t + (t >> 8)) >> 8 with t = c·g + 0x80
-        let t = sa * g + 0x80;
-        sa = (t + (t >> 8)) >> 8;
-        t = sr * g + 0x80;
-        sr = (t + (t >> 8)) >> 8;
-        t = sg * g + 0x80;
-        sg = (t + (t >> 8)) >> 8;
-        t = sb * g + 0x80;
-        sb = (t + (t >> 8)) >> 8;
+      let s = src[s0 + i]! | fa;
+      if (g !== 0xff) s = mulUn8x4(s, g);
+      const sa = s >>> 24;
+      if (sa === 0xff) {
+        dst[o + i] = s;
+        continue;
+      }
+      const d = dst[o + i]! | daFill;
+      if (s === 0) {
+        dst[o + i] = d;
+        continue;
       }
       const ia = 255 - sa;
-      const d = dst[o + i]! | daFill;
-      let t = ((d >>> 24) & 0xff) * ia + 0x80;
-      let ra = sa + ((t + (t >> 8)) >> 8);
-      t = ((d >>> 16) & 0xff) * ia + 0x80;
-      let rr = sr + ((t + (t >> 8)) >> 8);
-      t = ((d >>> 8) & 0xff) * ia + 0x80;
-      let rg = sg + ((t + (t >> 8)) >> 8);
-      t = (d & 0xff) * ia + 0x80;
-      let rb = sb + ((t + (t >> 8)) >> 8);
-      if (ra > 255) ra = 255;
-      if (rr > 255) rr = 255;
-      if (rg > 255) rg = 255;
-      if (rb > 255) rb = 255;
-      dst[o + i] = (ra << 24) | (rr << 16) | (rg << 8) | rb;
+      let rb = d & 0xff00ff;
+      let ag = (d >>> 8) & 0xff00ff;
+      rb = rb * ia + 0x800080;
+      rb = ((rb + ((rb >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff;
+      ag = ag * ia + 0x800080;
+      ag = ((ag + ((ag >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff;
+      rb += s & 0xff00ff;
+      rb = (rb | (0x1000100 - ((rb >>> 8) & 0xff00ff))) & 0xff00ff;
+      ag += (s >>> 8) & 0xff00ff;
+      ag = (ag | (0x1000100 - ((ag >>> 8) & 0xff00ff))) & 0xff00ff;
+      dst[o + i] = (ag << 8) | rb;
     }
   });
+}
+
+/** UN8x4_MUL_UN8: every channel of `x` times `a` / 255, rounded as MUL_UN8 (two lanes at a time). */
+function mulUn8x4(x: number, a: number): number {
+  let rb = (x & 0xff00ff) * a + 0x800080;
+  rb = ((rb + ((rb >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff;
+  let ag = ((x >>> 8) & 0xff00ff) * a + 0x800080;
+  ag = ((ag + ((ag >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff;
+  return (ag << 8) | rb;
 }

@@ -5,7 +5,7 @@ import type { CanvasBrush } from './brush.js';
 import { fillRegion, int32View, padByte } from './fill.js';
 import { imageFromBitmap } from './image.js';
 import { type CanvasMask, forEachSpan } from './mask.js';
-import { Rop, RopInput, ropdToRop, ropMasks } from './rop.js';
+import { Rop, RopInput, ropdToRop, ropRow } from './rop.js';
 import { type CanvasSource, type PlacedSource, placeSource, sourceSpan } from './source.js';
 import type { CanvasSurface } from './surface.js';
 
@@ -35,7 +35,6 @@ export function blitRegion(
   const pad = padByte(surface);
   const dst = int32View(words);
   const src32 = int32View(src);
-  const [m8, m4, m2, m1] = ropMasks(rop);
   const fa = fillA | 0;
   const p = pad | 0;
   forEachSpan(box, clip, surface.width, surface.height, mask, (y, x0, x1) => {
@@ -44,20 +43,12 @@ export function blitRegion(
     const [a, b, s0] = cut;
     const o = y * w + a;
     const n = b - a;
-    if (rop === Rop.Copy) {
-      if (pad === 0 && fillA !== 0) {
-        for (let i = 0; i < n; i++) dst[o + i] = src32[s0 + i]! | fa;
-      } else {
-        // xRGB surface (X byte not significant) or a source with alpha: the words as they are.
-        words.set(src.subarray(s0, s0 + n), o);
-      }
+    if (rop === Rop.Copy && (pad !== 0 || fillA === 0)) {
+      // xRGB surface (X byte not significant) or a source with alpha: the words as they are.
+      words.set(src.subarray(s0, s0 + n), o);
       return;
     }
-    for (let i = 0; i < n; i++) {
-      const sv = src32[s0 + i]! | fa;
-      const d = dst[o + i]!;
-      dst[o + i] = (~sv & ~d & m8) | (~sv & d & m4) | (sv & ~d & m2) | (sv & d & m1) | p;
-    }
+    ropRow(rop, dst, o, src32, s0, n, fa, p);
   });
 }
 

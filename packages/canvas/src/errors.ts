@@ -1,6 +1,7 @@
 export const CanvasErrorCode = {
   Unsupported: 'ERR_CANVAS_UNSUPPORTED',
   BadArgument: 'ERR_CANVAS_BAD_ARGUMENT',
+  InvalidImage: 'ERR_CANVAS_INVALID_IMAGE',
 } as const;
 export type CanvasErrorCode = (typeof CanvasErrorCode)[keyof typeof CanvasErrorCode];
 
@@ -25,6 +26,14 @@ export class BadArgumentError extends CanvasError {
   override name = 'BadArgumentError';
   constructor(message: string) {
     super(CanvasErrorCode.BadArgument, message);
+  }
+}
+
+/** An image whose content contradicts its descriptor, or refers to a palette the cache lacks. */
+export class InvalidImageError extends CanvasError {
+  override name = 'InvalidImageError';
+  constructor(message: string) {
+    super(CanvasErrorCode.InvalidImage, message);
   }
 }
 

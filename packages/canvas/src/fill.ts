@@ -2,7 +2,7 @@ import { BrushType, type Clip, type Rect, Ropd, SurfaceFmt } from '@spice-ts/pro
 import { fillRegionA8 } from './a8.js';
 import { brushRow, type CanvasBrush } from './brush.js';
 import { type CanvasMask, forEachSpan } from './mask.js';
-import { Rop, RopInput, ropdToRop, ropMasks } from './rop.js';
+import { Rop, RopInput, ropdToRop, ropRow, ropWithSrc } from './rop.js';
 import type { CanvasSurface } from './surface.js';
 
 /** The X byte written on xRGB surfaces (not significant there; ARGB surfaces keep real alpha). */
@@ -12,11 +12,20 @@ export const padByte = (surface: CanvasSurface): number => (surface.format === S
 export const int32View = (words: Uint32Array | Int32Array): Int32Array =>
   words instanceof Int32Array ? words : new Int32Array(words.buffer, words.byteOffset, words.length);
 
-/** Scratch row shared by the draws (grown on demand). */
+/** Scratch row shared by the draws (grown on demand), and its signed view. */
 let scratch = new Uint32Array(4096);
+let scratch32 = new Int32Array(scratch.buffer);
 export function scratchRow(n: number): Uint32Array {
-  if (scratch.length < n) scratch = new Uint32Array(n);
+  if (scratch.length < n) {
+    scratch = new Uint32Array(n);
+    scratch32 = new Int32Array(scratch.buffer);
+  }
   return scratch;
+}
+/** The scratch row as int32 words (the same memory as scratchRow). */
+export function scratchRow32(n: number): Int32Array {
+  scratchRow(n);
+  return scratch32;
 }
 
 /**
@@ -48,27 +57,20 @@ export function fillRegion(
     return;
   }
   const dst = int32View(words);
-  const [m8, m4, m2, m1] = ropMasks(rop);
   const p = pad | 0;
-  const solid = brush.type === BrushType.Solid ? brush.color | 0 : 0;
+  if (brush.type !== BrushType.Pattern) {
+    // A fixed src turns the op into dest → (dest & and) ^ xor.
+    const [and, xor] = ropWithSrc(rop, brush.type === BrushType.Solid ? brush.color | 0 : 0);
+    forEachSpan(box, clip, surface.width, surface.height, mask, (y, x0, x1) => {
+      for (let i = y * w + x0, e = y * w + x1; i < e; i++) dst[i] = ((dst[i]! & and) ^ xor) | p;
+    });
+    return;
+  }
   forEachSpan(box, clip, surface.width, surface.height, mask, (y, x0, x1) => {
-    const o = y * w + x0;
     const n = x1 - x0;
-    if (brush.type !== BrushType.Pattern) {
-      const s = solid;
-      for (let i = o; i < o + n; i++) {
-        const d = dst[i]!;
-        dst[i] = (~s & ~d & m8) | (~s & d & m4) | (s & ~d & m2) | (s & d & m1) | p;
-      }
-      return;
-    }
-    const row = int32View(scratchRow(n));
+    const row = scratchRow32(n);
     brushRow(brush, y, x0, x1, row);
-    for (let i = 0; i < n; i++) {
-      const s = row[i]!;
-      const d = dst[o + i]!;
-      dst[o + i] = (~s & ~d & m8) | (~s & d & m4) | (s & ~d & m2) | (s & d & m1) | p;
-    }
+    ropRow(rop, dst, y * w + x0, row, 0, n, 0, p);
   });
 }
 

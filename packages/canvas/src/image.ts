@@ -16,8 +16,9 @@ export interface CanvasImage {
 
 /**
  * A SPICE bitmap as a canvas image. 32-bit and RGBA bitmaps stored top-down with a 4-aligned
- * stride and offset are viewed in place (no copy; the view lives as long as `source.data`);
- * every other format is converted through bitmapToXrgb.
+ * stride are viewed in place when their offset is 4-aligned too (no copy; the view lives as long
+ * as `source.data`), else copied in one piece; every other format is converted through
+ * bitmapToXrgb.
  */
 export function imageFromBitmap(source: BitmapSource): CanvasImage {
   const hasAlpha = source.format === BitmapFmt.Rgba || source.format === BitmapFmt.Bit8A;
@@ -26,13 +27,17 @@ export function imageFromBitmap(source: BitmapSource): CanvasImage {
     (source.format === BitmapFmt.Bit32 || source.format === BitmapFmt.Rgba) &&
     source.topDown &&
     source.stride % 4 === 0 &&
-    data.byteOffset % 4 === 0 &&
     source.stride >= source.width * 4 &&
     source.width >= 1 &&
     source.height >= 1 &&
     data.byteLength >= source.stride * source.height
   ) {
-    const words = new Uint32Array(data.buffer, data.byteOffset, (source.stride / 4) * source.height);
+    const n = (source.stride / 4) * source.height;
+    // Rows at an unaligned offset (a view into a larger message) are copied once, whole.
+    const words =
+      data.byteOffset % 4 === 0
+        ? new Uint32Array(data.buffer, data.byteOffset, n)
+        : new Uint32Array(data.slice(0, n * 4).buffer);
     return { width: source.width, height: source.height, stride: source.stride / 4, words, hasAlpha };
   }
   const px = bitmapToXrgb(source);

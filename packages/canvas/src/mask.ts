@@ -1,5 +1,5 @@
 import type { Clip } from '@spice-ts/protocol';
-import { MaskFlags, type Point, type Rect } from '@spice-ts/protocol';
+import { BitmapFlags, BitmapFmt, MaskFlags, type Point, type Rect } from '@spice-ts/protocol';
 import { clipRects } from './rect.js';
 
 /**
@@ -13,6 +13,26 @@ export interface A1Mask {
   readonly stride: number;
   readonly bits: Uint8Array;
   readonly msbFirst: boolean;
+}
+
+/**
+ * The A1 mask of a 1BIT_LE or 1BIT_BE bitmap (bottom-up rows are reordered into a copy; top-down
+ * ones are used in place); null for any other format.
+ */
+export function a1MaskFromBitmap(b: {
+  readonly format: number;
+  readonly flags: number;
+  readonly x: number;
+  readonly y: number;
+  readonly stride: number;
+  readonly data: Uint8Array;
+}): A1Mask | null {
+  if (b.format !== BitmapFmt.Bit1Le && b.format !== BitmapFmt.Bit1Be) return null;
+  const msbFirst = b.format === BitmapFmt.Bit1Be;
+  if (b.flags & BitmapFlags.TopDown) return { width: b.x, height: b.y, stride: b.stride, bits: b.data, msbFirst };
+  const bits = new Uint8Array(b.stride * b.y);
+  for (let y = 0; y < b.y; y++) bits.set(b.data.subarray((b.y - 1 - y) * b.stride, (b.y - y) * b.stride), y * b.stride);
+  return { width: b.x, height: b.y, stride: b.stride, bits, msbFirst };
 }
 
 /** A qmask ready to draw with: flags (MaskFlags.Invers), position in the mask, and the bitmap. */

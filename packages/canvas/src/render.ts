@@ -1,6 +1,5 @@
 import {
   BitmapFlags,
-  BitmapFmt,
   BrushType,
   DisplayMsg,
   type display,
@@ -17,7 +16,8 @@ import { copyBits } from './copy-bits.js';
 import { UnsupportedOperationError } from './errors.js';
 import { drawBlackness, drawFill, drawInvers, drawWhiteness } from './fill.js';
 import { type CanvasImage, imageFromBitmap } from './image.js';
-import type { A1Mask, CanvasMask } from './mask.js';
+import { type A1Mask, a1MaskFromBitmap, type CanvasMask } from './mask.js';
+import type { ContextImageResolver } from './resolve-image.js';
 import { drawRop3 } from './rop3.js';
 import { drawStroke } from './stroke.js';
 import { type CanvasSurface, isA8Surface } from './surface.js';
@@ -47,14 +47,7 @@ export const bitmapResolver: ImageResolver = (image) => {
 
 /** A1 mask bitmap of a qmask (1BIT_LE or 1BIT_BE; bottom-up rows are reordered). */
 export function maskFromImage(image: SpiceImage): A1Mask | null {
-  if (image.kind !== 'bitmap') return null;
-  const b = image.bitmap;
-  if (b.format !== BitmapFmt.Bit1Le && b.format !== BitmapFmt.Bit1Be) return null;
-  const msbFirst = b.format === BitmapFmt.Bit1Be;
-  if (b.flags & BitmapFlags.TopDown) return { width: b.x, height: b.y, stride: b.stride, bits: b.data, msbFirst };
-  const bits = new Uint8Array(b.stride * b.y);
-  for (let y = 0; y < b.y; y++) bits.set(b.data.subarray((b.y - 1 - y) * b.stride, (b.y - y) * b.stride), y * b.stride);
-  return { width: b.x, height: b.y, stride: b.stride, bits, msbFirst };
+  return image.kind === 'bitmap' ? a1MaskFromBitmap(image.bitmap) : null;
 }
 
 /** The display records of the draws whose codecs @spice-ts/protocol does not carry yet. */
@@ -145,10 +138,19 @@ export interface DrawMessages {
 }
 export type DrawMessageType = keyof DrawMessages;
 
-function toMask(mask: display.QMask): CanvasMask | null {
+/**
+ * The qmask of a draw: null without a mask bitmap, false when the resolver could not have it (a
+ * cache miss: the draw is skipped). A resolver with a `mask` method (createImageResolver) reads
+ * every mask kind; without one only uncompressed 1-bit bitmaps are read.
+ */
+function toMask(mask: display.QMask, resolve: ImageResolver): CanvasMask | null | false {
   if (!mask.bitmap) return null;
-  const bits = maskFromImage(mask.bitmap);
-  if (!bits) throw new UnsupportedOperationError(`qmask image of kind ${mask.bitmap.kind}`);
+  const read = (resolve as Partial<Pick<ContextImageResolver, 'mask'>>).mask;
+  const bits = read ? read(mask.bitmap) : maskFromImage(mask.bitmap);
+  if (!bits) {
+    if (read) return false;
+    throw new UnsupportedOperationError(`qmask image of kind ${mask.bitmap.kind}`);
+  }
   return { flags: mask.flags, pos: mask.pos, mask: bits };
 }
 
@@ -194,34 +196,36 @@ export function renderDrawMessage<T extends DrawMessageType>(
     case DisplayMsg.DrawFill: {
       const f = m as display.DrawFill;
       const brush = toBrush(f.brush, resolve);
-      if (!brush) return false;
-      drawFill(surface, box, clip, brush, f.ropDescriptor, { mask: toMask(f.mask) });
+      const mask = toMask(f.mask, resolve);
+      if (!brush || mask === false) return false;
+      drawFill(surface, box, clip, brush, f.ropDescriptor, { mask });
       return true;
     }
     case DisplayMsg.DrawCopy:
     case DisplayMsg.DrawBlend: {
       const c = m as display.DrawCopy;
       const image = resolve(c.srcBitmap);
-      if (!image) return false;
-      drawCopy(surface, box, clip, { image, srcArea: c.srcArea, scaleMode: c.scaleMode }, c.ropDescriptor, {
-        mask: toMask(c.mask),
-      });
+      const mask = toMask(c.mask, resolve);
+      if (!image || mask === false) return false;
+      drawCopy(surface, box, clip, { image, srcArea: c.srcArea, scaleMode: c.scaleMode }, c.ropDescriptor, { mask });
       return true;
     }
     case DisplayMsg.DrawOpaque: {
       const o = m as DrawOpaqueMessage;
       const image = resolve(o.srcBitmap);
       const brush = toBrush(o.brush, resolve);
-      if (!image || !brush) return false;
+      const mask = toMask(o.mask, resolve);
+      if (!image || !brush || mask === false) return false;
       drawOpaque(surface, box, clip, { image, srcArea: o.srcArea, scaleMode: o.scaleMode }, brush, o.ropDescriptor, {
-        mask: toMask(o.mask),
+        mask,
       });
       return true;
     }
     case DisplayMsg.DrawBlackness:
     case DisplayMsg.DrawWhiteness:
     case DisplayMsg.DrawInvers: {
-      const mask = toMask((m as DrawMaskOnlyMessage).mask);
+      const mask = toMask((m as DrawMaskOnlyMessage).mask, resolve);
+      if (mask === false) return false;
       const draw =
         type === DisplayMsg.DrawBlackness
           ? drawBlackness
@@ -235,10 +239,9 @@ export function renderDrawMessage<T extends DrawMessageType>(
       const r = m as DrawRop3Message;
       const image = resolve(r.srcBitmap);
       const brush = toBrush(r.brush, resolve);
-      if (!image || !brush) return false;
-      drawRop3(surface, box, clip, { image, srcArea: r.srcArea, scaleMode: r.scaleMode }, brush, r.rop3, {
-        mask: toMask(r.mask),
-      });
+      const mask = toMask(r.mask, resolve);
+      if (!image || !brush || mask === false) return false;
+      drawRop3(surface, box, clip, { image, srcArea: r.srcArea, scaleMode: r.scaleMode }, brush, r.rop3, { mask });
       return true;
     }
     case DisplayMsg.DrawTransparent: {

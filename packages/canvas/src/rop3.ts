@@ -1,6 +1,6 @@
 import { BrushType, type Clip, type Rect } from '@spice-ts/protocol';
 import { brushRow, type CanvasBrush } from './brush.js';
-import { int32View, padByte, scratchRow } from './fill.js';
+import { int32View, padByte, scratchRow32 } from './fill.js';
 import { type CanvasMask, forEachSpan } from './mask.js';
 import { type CanvasSource, placeSource, sourceSpan } from './source.js';
 import { assertWordSurface, type CanvasSurface } from './surface.js';
@@ -69,34 +69,54 @@ export function drawRop3(
   const dst = int32View(surface.words);
   const src = int32View(placed.image.words);
   const solid = brush.type === BrushType.Pattern ? null : brush.type === BrushType.Solid ? brush.color | 0 : 0;
-  // Minterm masks, -1 where the code has the bit: k0 for (~p & ~s & ~d) … k7 for (p & s & d).
-  const k = Array.from({ length: 8 }, (_, i) => ((code >> i) & 1 ? -1 : 0));
-  const [k0, k1, k2, k3, k4, k5, k6, k7] = k as [number, number, number, number, number, number, number, number];
+  // Per bit, the code is a function of (s, d) chosen by the pattern bit: f0 (bits 0-3 of the code,
+  // pattern 0) or f1 (bits 4-7). Each in normal form k ^ (a & s) ^ (b & d) ^ (c & s & d); with the
+  // pattern word the coefficients become masks: k = k0 ^ (p & (k0 ^ k1)), and so on.
+  const anf = (f: number): [number, number, number, number] => {
+    const f00 = f & 1;
+    const f01 = (f >> 1) & 1;
+    const f10 = (f >> 2) & 1;
+    const f11 = (f >> 3) & 1;
+    return [-f00, -(f00 ^ f10), -(f00 ^ f01), -(f00 ^ f01 ^ f10 ^ f11)];
+  };
+  const [k0, a0, b0, c0] = anf(code & 15);
+  const [k1, a1, b1, c1] = anf(code >> 4);
+  const dk = k0 ^ k1;
+  const da = a0 ^ a1;
+  const db = b0 ^ b1;
+  const dc = c0 ^ c1;
+  if (solid !== null) {
+    const k = k0 ^ (solid & dk);
+    const sa = a0 ^ (solid & da);
+    const sb = b0 ^ (solid & db);
+    const sc = c0 ^ (solid & dc);
+    forEachSpan(box, clip, surface.width, surface.height, options.mask, (y, x0, x1) => {
+      const cut = sourceSpan(placed, y, x0, x1);
+      if (!cut) return;
+      const [a, b, s0] = cut;
+      const o = y * w + a - s0;
+      for (let i = s0; i < s0 + b - a; i++) {
+        const sv = src[i]!;
+        const dv = dst[o + i]!;
+        dst[o + i] = (k ^ (sa & sv) ^ (sb & dv) ^ (sc & sv & dv)) | p;
+      }
+    });
+    return;
+  }
   forEachSpan(box, clip, surface.width, surface.height, options.mask, (y, x0, x1) => {
     const cut = sourceSpan(placed, y, x0, x1);
     if (!cut) return;
     const [a, b, s0] = cut;
     const o = y * w + a;
     const n = b - a;
-    const pat = solid === null ? int32View(scratchRow(n)) : null;
-    if (pat) brushRow(brush, y, a, b, pat);
+    const pat = scratchRow32(n);
+    brushRow(brush, y, a, b, pat);
     for (let i = 0; i < n; i++) {
-      const pv = pat ? pat[i]! : (solid as number);
+      const pv = pat[i]!;
       const sv = src[s0 + i]!;
       const dv = dst[o + i]!;
-      const np = ~pv;
-      const ns = ~sv;
-      const nd = ~dv;
       dst[o + i] =
-        (np & ns & nd & k0) |
-        (np & ns & dv & k1) |
-        (np & sv & nd & k2) |
-        (np & sv & dv & k3) |
-        (pv & ns & nd & k4) |
-        (pv & ns & dv & k5) |
-        (pv & sv & nd & k6) |
-        (pv & sv & dv & k7) |
-        p;
+        (k0 ^ (pv & dk) ^ ((a0 ^ (pv & da)) & sv) ^ ((b0 ^ (pv & db)) & dv) ^ ((c0 ^ (pv & dc)) & sv & dv)) | p;
     }
   });
 }

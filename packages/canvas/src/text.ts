@@ -1,6 +1,6 @@
 import { BrushType, type Clip, type Point, type Rect, Ropd } from '@spice-ts/protocol';
 import { brushRow, type CanvasBrush } from './brush.js';
-import { fillRegion, int32View, scratchRow } from './fill.js';
+import { fillRegion, int32View, scratchRow32 } from './fill.js';
 import { forEachSpan } from './mask.js';
 import { intersectRect, isEmptyRect } from './rect.js';
 import { Rop } from './rop.js';
@@ -114,7 +114,7 @@ export function drawText(surface: CanvasSurface, box: Rect, clip: Clip, text: Te
   const mw = m.bounds.right - m.bounds.left;
   const area = intersectRect(box, m.bounds);
   forEachSpan(area, clip, surface.width, surface.height, null, (y, x0, x1) => {
-    const row = int32View(scratchRow(x1 - x0));
+    const row = scratchRow32(x1 - x0);
     brushRow(brush, y, x0, x1, row);
     const mo = (y - m.bounds.top) * mw - m.bounds.left;
     for (let x = x0; x < x1; x++) {

@@ -1,7 +1,7 @@
 import { ClipType, ImageScaleMode, SurfaceFmt } from '@spice-ts/protocol';
 import { describe, expect, it } from 'vitest';
 import { AlphaFlags, copyBits, drawAlphaBlend, drawTransparent } from '../src/index.js';
-import { image, NO_CLIP, rect, rgbRows, surfaceWith } from './helpers.js';
+import { image, NO_CLIP, prng, randomWord, rect, rgbRows, surfaceWith } from './helpers.js';
 
 describe('TRANSPARENT', () => {
   it('skips source pixels whose low 24 bits equal the key, whatever their top byte', () => {
@@ -156,5 +156,66 @@ describe('COPY_BITS with several clip rectangles', () => {
       for (let y = Math.max(r.top, 1); y < r.bottom; y++)
         for (let x = r.left; x < Math.min(r.right, w - 1); x++) want[y * w + x] = start[(y - 1) * w + x + 1]!;
     expect(rgbRows(s).flat()).toEqual(want);
+  });
+});
+
+describe('ALPHA_BLEND against a per-channel model of pixman OVER', () => {
+  /** MUL_UN8 of pixman-combine32.h: x·a/255 rounded. */
+  const mul = (x: number, a: number): number => {
+    const t = x * a + 0x80;
+    return (t + (t >> 8)) >> 8;
+  };
+  /** One pixel: the source scaled by the global alpha, OVER the dest, each channel saturated. */
+  function over(src: number, dst: number, g: number, srcAlpha: boolean, destAlpha: boolean): number {
+    const s = srcAlpha ? src : (src | 0xff000000) >>> 0;
+    const d = destAlpha ? dst : (dst | 0xff000000) >>> 0;
+    const sc = [24, 16, 8, 0].map((sh) => mul((s >>> sh) & 0xff, g));
+    const ia = 255 - sc[0]!;
+    const out = [24, 16, 8, 0].map((sh, i) => Math.min(255, sc[i]! + mul((d >>> sh) & 0xff, ia)));
+    return ((out[0]! << 24) | (out[1]! << 16) | (out[2]! << 8) | out[3]!) >>> 0;
+  }
+
+  it('agrees on random pixels, global alphas and flags (ARGB and xRGB surfaces)', () => {
+    const r = prng(77);
+    const n = 4096;
+    for (const g of [255, 254, 128, 1, 77]) {
+      for (const [format, flags] of [
+        [SurfaceFmt.A8r8g8b8, 0],
+        [SurfaceFmt.X8r8g8b8, 0],
+        [SurfaceFmt.X8r8g8b8, AlphaFlags.DestHasAlpha],
+        [SurfaceFmt.X8r8g8b8, AlphaFlags.SrcSurfaceHasAlpha],
+      ] as const) {
+        // Pixels with alpha 0, 0xff and random, premultiplied or not (not all sources are).
+        const pick = (): number => {
+          const k = r();
+          const v = randomWord(r);
+          return (k < 0.2 ? v & 0xffffff : k < 0.4 ? v | 0xff000000 : k < 0.5 ? 0 : v) >>> 0;
+        };
+        const src = Array.from({ length: n }, pick);
+        const dst = Array.from({ length: n }, pick);
+        for (const hasAlpha of [true, false]) {
+          const s = surfaceWith(64, 64, dst, format);
+          drawAlphaBlend(
+            s,
+            rect(0, 0, 64, 64),
+            NO_CLIP,
+            { image: image(64, 64, src, hasAlpha), srcArea: rect(0, 0, 64, 64) },
+            g,
+            {
+              alphaFlags: flags,
+            },
+          );
+          const srcAlpha = hasAlpha || (flags & AlphaFlags.SrcSurfaceHasAlpha) !== 0;
+          const destAlpha = format === SurfaceFmt.A8r8g8b8 || (flags & AlphaFlags.DestHasAlpha) !== 0;
+          const want = src.map((v, i) => over(v, dst[i]!, g, srcAlpha, destAlpha));
+          const got = Array.from(s.words);
+          const keep = destAlpha ? 0xffffffff : 0xffffff; // the X byte of xRGB is not significant
+          expect(
+            got.map((v) => (v & keep) >>> 0),
+            `g ${g} format ${format} flags ${flags} alpha ${hasAlpha}`,
+          ).toEqual(want.map((v) => (v & keep) >>> 0));
+        }
+      }
+    }
   });
 });

@@ -1,6 +1,16 @@
-import { Ropd } from '@spice-ts/protocol';
+import { BrushType, ClipType, Ropd, SurfaceFmt } from '@spice-ts/protocol';
 import { describe, expect, it } from 'vitest';
-import { applyRop, Rop, RopInput, ropdToRop } from '../src/index.js';
+import { blitRegion } from '../src/copy.js';
+import { fillRegion } from '../src/fill.js';
+import {
+  applyRop,
+  type CanvasSurface,
+  createCanvasImage,
+  createCanvasSurface,
+  Rop,
+  RopInput,
+  ropdToRop,
+} from '../src/index.js';
 import { prng, randomWord } from './helpers.js';
 
 const { InversSrc: IS, InversBrush: IB, InversDest: ID, InversRes: IR } = Ropd;
@@ -93,4 +103,58 @@ describe('applyRop', () => {
       for (const op of Object.values(Rop)) expect(applyRop(op, s, d)).toBe(reference[op](s, d) >>> 0);
     }
   });
+});
+
+describe('the ROP loops of FILL and COPY', () => {
+  // Every op through fillRegion (solid and pattern brushes) and blitRegion, against applyRop per
+  // pixel, on xRGB (X byte not significant) and ARGB surfaces.
+  const W = 37;
+  const H = 5;
+  const box = { left: 0, top: 0, right: W, bottom: H };
+  const clip = { type: ClipType.None } as const;
+  const r = prng(99);
+  const dest = Array.from({ length: W * H }, () => randomWord(r));
+  const srcWords = Uint32Array.from({ length: W * H }, () => randomWord(r));
+  const tile = createCanvasImage(
+    3,
+    2,
+    Uint32Array.from({ length: 6 }, () => randomWord(r)),
+  );
+  const color = randomWord(r);
+  const surfaceOf = (format: number): CanvasSurface => {
+    const s = createCanvasSurface(W, H, format);
+    s.words.set(dest);
+    return s;
+  };
+  const keepOf = (format: number) => (format === SurfaceFmt.A8r8g8b8 ? 0xffffffff : 0xffffff);
+
+  for (const format of [SurfaceFmt.X8r8g8b8, SurfaceFmt.A8r8g8b8]) {
+    it(`agrees with applyRop for all sixteen ops (surface format ${format})`, () => {
+      const keep = keepOf(format);
+      for (const op of Object.values(Rop)) {
+        const solid = surfaceOf(format);
+        fillRegion(solid, box, clip, null, { type: BrushType.Solid, color }, op);
+        const pattern = surfaceOf(format);
+        fillRegion(pattern, box, clip, null, { type: BrushType.Pattern, pattern: tile, pos: { x: 1, y: 1 } }, op);
+        const copy = surfaceOf(format);
+        const image = createCanvasImage(W, H, srcWords, format === SurfaceFmt.A8r8g8b8);
+        blitRegion(copy, box, clip, null, { image, dx: 0, dy: 0 }, op);
+        for (let i = 0; i < W * H; i++) {
+          const x = i % W;
+          const y = Math.floor(i / W);
+          const t = tile.words[((y + 1) % 2) * 3 + ((x + 2) % 3)]!;
+          const s = image.hasAlpha ? srcWords[i]! : (srcWords[i]! | 0xff000000) >>> 0;
+          expect((solid.words[i]! & keep) >>> 0, `solid op ${op} pixel ${i}`).toBe(
+            (applyRop(op, color, dest[i]!) & keep) >>> 0,
+          );
+          expect((pattern.words[i]! & keep) >>> 0, `pattern op ${op} pixel ${i}`).toBe(
+            (applyRop(op, t, dest[i]!) & keep) >>> 0,
+          );
+          expect((copy.words[i]! & keep) >>> 0, `copy op ${op} pixel ${i}`).toBe(
+            (applyRop(op, s, dest[i]!) & keep) >>> 0,
+          );
+        }
+      }
+    });
+  }
 });

@@ -124,3 +124,35 @@ describe('DRAW_ROP3', () => {
     }
   });
 });
+
+describe('DRAW_ROP3 on every code', () => {
+  it('agrees with the per-bit reference for all 256 codes, solid and pattern brushes', () => {
+    const r = prng(8);
+    const w = 11;
+    const h = 3;
+    const dest = Array.from({ length: w * h }, () => randomWord(r));
+    const srcWords = Array.from({ length: w * h }, () => randomWord(r));
+    const patWords = Array.from({ length: 4 }, () => randomWord(r));
+    const color = randomWord(r);
+    const box = rect(0, 0, w, h);
+    const source = { image: image(w, h, srcWords), srcArea: box };
+    for (let rop = 0; rop < 256; rop++) {
+      const solid = surfaceWith(w, h, dest);
+      drawRop3(solid, box, NO_CLIP, source, { type: BrushType.Solid, color }, rop, { upstreamGaps: false });
+      const tiled = surfaceWith(w, h, dest);
+      const pattern = image(2, 2, patWords);
+      drawRop3(tiled, box, NO_CLIP, source, { type: BrushType.Pattern, pattern, pos: { x: 0, y: 0 } }, rop, {
+        upstreamGaps: false,
+      });
+      for (let i = 0; i < w * h; i++) {
+        const pv = patWords[(Math.floor(i / w) % 2) * 2 + ((i % w) % 2)]!;
+        expect(solid.words[i]! & 0xffffff, `rop ${rop} solid pixel ${i}`).toBe(
+          rop3Reference(rop, color, srcWords[i]!, dest[i]!) & 0xffffff,
+        );
+        expect(tiled.words[i]! & 0xffffff, `rop ${rop} pattern pixel ${i}`).toBe(
+          rop3Reference(rop, pv, srcWords[i]!, dest[i]!) & 0xffffff,
+        );
+      }
+    }
+  });
+});
