@@ -3,6 +3,8 @@
  * our scriptable SpiceClientGLib client) against the spice-ts binary started as a child process,
  * plus frame comparison with diff images. Private; used by this package's tests.
  */
+
+export * from './browser.js';
 export * from './errors.js';
 export * from './frames.js';
 export * from './free-port.js';
