@@ -10,13 +10,15 @@
 set -euo pipefail
 
 # The real peers (docs: tooling/e2e/README.md). One package per line; add more here, e.g.
-# chromium spice-html5 (browser client), xserver-xspice (reference server).
+# xserver-xspice (reference server, only for the scripts that make fixtures).
 PEERS=(
   spice-client-gtk             # spicy-screenshot, spicy
   gir1.2-spiceclientglib-2.0   # SpiceClientGLib for tooling/e2e/clients/glib_client.py
   python3-gi                   # Python GObject introspection (run with /usr/bin/python3)
   xz-utils                     # xz, to read the .xz recordings that --replay plays
   tshark                       # Wireshark's SPICE dissector checks our traffic (tshark e2e test)
+  chromium                     # the browser spice-html5 runs in (driven by playwright-core)
+  spice-html5                  # the web client our server serves over HTTP + WebSocket
 )
 
 check_only=0
