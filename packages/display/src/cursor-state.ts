@@ -35,6 +35,15 @@ export class CursorState {
     };
   }
 
+  /** The cursor as it is now, as one message: SET with shape and position, or HIDE. */
+  currentMessage(): OutgoingMessage {
+    if (!this.visible || !this.shape) return { type: cursor.cursorHide.type, body: [] };
+    return {
+      type: cursor.cursorSet.type,
+      body: cursor.cursorSet.encode({ position: this.position, visible: true, cursor: this.wireCursor() }),
+    };
+  }
+
   /**
    * Applies a guest cursor command; returns the message for clients, or null when none is due
    * (a MOVE in client mouse mode: the client draws the pointer where its own mouse is).

@@ -2,6 +2,7 @@ import { copyBits, drawCopyBitmap, drawSolidFill } from '@spice-ts/canvas';
 import {
   type Logger,
   type OutgoingMessage,
+  type PipeItem,
   RedChannel,
   type RedChannelClient,
   type RedClient,
@@ -75,6 +76,13 @@ export interface DisplayWorkerInit {
   encoderPool?: EncoderPool;
   /** Default OFFLOAD_MIN_PIXELS. */
   offloadMinPixels?: number;
+  /**
+   * When a client's pipe goes over its byte bound, replace its outstanding drawing of each surface
+   * by one image of that surface, and its outstanding cursor updates by one cursor set, so that a
+   * slow client never holds the guest back (default true). With false the worker stops taking
+   * guest commands while a pipe is full, as upstream does.
+   */
+  squash?: boolean;
 }
 
 /** Image descriptor types to the names of `imageCounts`. */
@@ -107,7 +115,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   readonly logger: Logger;
   readonly stats: LoopStats | undefined;
   readonly cursor = new CursorState();
-  readonly counters = { commands: 0, dropped: 0, released: 0, passes: 0 };
+  readonly counters = { commands: 0, dropped: 0, released: 0, passes: 0, squashes: 0 };
   private readonly surfaces = new Map<number, DisplaySurface>();
   /** Where each surface lives in guest memory (QXLPHYSICAL and stride; negative: bottom-up). */
   private readonly surfaceMemory = new Map<number, { address: bigint; stride: number }>();
@@ -124,12 +132,16 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   private readonly readyWaiters: Array<() => void> = [];
   readonly imageCompression: ImageCompressionMode;
   private readonly offload: ImageOffload | null;
+  private readonly squashEnabled: boolean;
+  /** The surface each queued drawing item paints (for squashing). */
+  private readonly drawItemSurface = new WeakMap<PipeItem, number>();
 
   constructor(init: DisplayWorkerInit) {
     this.device = init.device;
     this.logger = (init.logger ?? silentLogger).child({ component: 'display-worker' });
     this.stats = init.stats;
     this.imageCompression = init.imageCompression ?? 'off';
+    this.squashEnabled = init.squash ?? true;
     this.offload = init.encoderPool
       ? { pool: init.encoderPool, minPixels: init.offloadMinPixels ?? OFFLOAD_MIN_PIXELS }
       : null;
@@ -154,6 +166,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         connect: (rcc) => this.onDisplayConnect(rcc),
         handleMessage: (rcc, message) => this.onDisplayMessage(rcc, message.type, message.body),
         disconnect: () => this.schedule(),
+        squash: (rcc, items) => this.squashDisplayPipe(rcc, items),
       },
     });
     this.cursorChannel = new RedChannel({
@@ -162,6 +175,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       name: `cursor:${id}`,
       handler: {
         connect: (rcc) => this.onCursorConnect(rcc),
+        squash: (_rcc, items) => this.squashCursorPipe(items),
         handleMessage: (rcc, message) => {
           throw new UnexpectedMessageError(rcc.channel.name, message.type);
         },
@@ -315,8 +329,85 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   }
 
   private pipesFull(channel: RedChannel): boolean {
+    // Squashing keeps every pipe near its bound: the guest then waits only for our own work.
+    if (this.squashEnabled) return false;
     for (const rcc of channel.clients) if (rcc.pipeFull) return true;
     return false;
+  }
+
+  /**
+   * A display pipe went over its bound: its queued drawing of each surface becomes one image of
+   * the surface as it is now (the canvas has already applied every queued draw), placed after the
+   * items that stay. Surface creates/destroys and other control items keep their order.
+   */
+  private squashDisplayPipe(rcc: RedChannelClient, items: readonly PipeItem[]): PipeItem[] | null {
+    if (!this.squashEnabled) return null;
+    const painted = new Set<number>();
+    const kept: PipeItem[] = [];
+    for (const item of items) {
+      const surfaceId = this.drawItemSurface.get(item);
+      if (surfaceId === undefined) kept.push(item);
+      else painted.add(surfaceId);
+    }
+    if (painted.size === 0) return null;
+    for (const id of painted) {
+      const surface = this.surfaces.get(id);
+      if (surface) kept.push(this.surfaceImageItem(rcc, surface));
+    }
+    this.counters.squashes += 1;
+    rcc.logger.debug({ surfaces: [...painted], before: items.length, after: kept.length }, 'display pipe squashed');
+    return kept;
+  }
+
+  /** A cursor pipe went over its bound: its queued updates become one cursor set (or hide). */
+  private squashCursorPipe(items: readonly PipeItem[]): PipeItem[] | null {
+    if (!this.squashEnabled) return null;
+    const kept = items.filter((item) => item.kind !== 'cursor');
+    if (kept.length === items.length) return null;
+    kept.push({ kind: 'cursor', marshal: () => this.cursor.currentMessage() });
+    return kept;
+  }
+
+  /**
+   * One DRAW_COPY of a whole surface, taken when it reaches the socket: the picture then holds
+   * every draw the worker has applied, so the drawing of that surface still queued behind it is
+   * dropped at that moment. Nothing is copied while the client is slow.
+   */
+  private surfaceImageItem(rcc: RedChannelClient, surface: DisplaySurface): PipeItem {
+    const { canvas } = surface;
+    const item: PipeItem = {
+      kind: 'surface-image',
+      size: canvas.pixels.byteLength + DRAW_OVERHEAD_BYTES,
+      marshal: () => {
+        if (this.surfaces.get(surface.id) !== surface) return [];
+        for (const queued of [...rcc.pipeItems()]) {
+          if (this.drawItemSurface.get(queued) === surface.id) rcc.pipeRemove(queued);
+        }
+        // A copy: an uncompressed image goes out by reference and the canvas keeps changing.
+        const pixels = {
+          width: canvas.width,
+          height: canvas.height,
+          stride: canvas.stride,
+          data: canvas.pixels.slice(),
+        };
+        const image = encodePixels(pixels, this.nextImageId(), this.encodingOf(rcc));
+        this.countImage(image);
+        const box = { top: 0, left: 0, bottom: canvas.height, right: canvas.width };
+        return {
+          type: display.drawCopy.type,
+          body: display.drawCopy.encode({
+            base: { surfaceId: surface.id, box, clip: { type: 0 } },
+            srcBitmap: image,
+            srcArea: box,
+            ropDescriptor: 8,
+            scaleMode: 0,
+            mask: display.NO_MASK,
+          }),
+        };
+      },
+    };
+    this.drawItemSurface.set(item, surface.id);
+    return item;
   }
 
   private processCommands(): void {
@@ -474,7 +565,7 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       const ready = job?.then((image) => {
         prepared = image;
       });
-      rcc.pipeAdd({
+      const item: PipeItem = {
         kind: `draw-${draw.type}`,
         size,
         ...(ready ? { ready } : {}),
@@ -484,7 +575,9 @@ export class DisplayWorker implements QxlWorkerCallbacks {
           this.countImage(message.image);
           return message.message;
         },
-      });
+      };
+      this.drawItemSurface.set(item, drawable.surfaceId);
+      rcc.pipeAdd(item);
     }
   }
 

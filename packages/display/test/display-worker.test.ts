@@ -72,10 +72,10 @@ afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
 });
 
-async function setup() {
+async function setup(options: { squash?: boolean } = {}) {
   const device = createQxlDevice();
   // A small pipe bound (256 KiB: about twenty 64x48 frames) so that stalls show quickly.
-  const worker = new DisplayWorker({ device, maxPipeBytes: 256 * 1024 });
+  const worker = new DisplayWorker({ device, maxPipeBytes: 256 * 1024, ...options });
   const driver = createGuestDriver(device);
   await driver.createPrimary({ width: 64, height: 48 });
   const [server, client] = await socketPair();
@@ -147,8 +147,8 @@ describe('display worker', () => {
     expect(canvas.words[11 * 64 + 10]! & 0xffffff).toBe(0); // clipped away
   });
 
-  it('stops pulling guest commands while a client does not read, and resumes by itself when it does', async () => {
-    const { driver, client, p, worker, device } = await setup();
+  it('without squashing, stops pulling guest commands while a client does not read, and resumes by itself when it does', async () => {
+    const { driver, client, p, worker, device } = await setup({ squash: false });
     client.write(init());
     await p.until(() => p.messages.some((m) => m.type === DisplayMsg.Mark));
     client.pause(); // the client stops reading: its socket buffer, then its pipe fill up
@@ -191,6 +191,43 @@ describe('display worker', () => {
     expect(vram.getUint32(10 * primary.stride + 20 * 4, true) & 0xffffff).toBe(0xabcdef); // inside the fill
     expect(vram.getUint32(2 * primary.stride + 2 * 4, true) & 0xffffff).toBe(0); // outside it
     expect(worker.counters.commands).toBeGreaterThan(0);
+  });
+
+  it('with squashing, a client that does not read never holds the guest: its queued drawing becomes one surface image', async () => {
+    const { driver, client, p, worker, rcc } = await setup();
+    client.write(init());
+    await p.until(() => p.messages.some((m) => m.type === DisplayMsg.Mark));
+    client.pause();
+    const big = new Uint8Array(64 * 48 * 4);
+    const pushes: Array<Promise<void>> = [];
+    for (let i = 0; i < 400; i++) {
+      big.fill(i & 0xff);
+      pushes.push(
+        driver.drawCopy({
+          bbox: { top: 0, left: 0, bottom: 48, right: 64 },
+          pixels: big.slice(),
+          stride: 256,
+          width: 64,
+          height: 48,
+        }),
+      );
+    }
+    await Promise.all(pushes); // the guest was never held back
+    await p.until(() => worker.counters.commands >= 400); // and everything was processed
+    expect(worker.counters.squashes).toBeGreaterThan(0);
+    expect(rcc.pipeBytes).toBeLessThanOrEqual(rcc.maxPipeBytes + 64 * 48 * 4 + 1024);
+    const sentBefore = p.messages.length;
+    client.resume();
+    // The client ends on the guest's last picture, with far fewer messages than 400 draws.
+    await p.until(() => {
+      const copies = p.messages.filter((m) => m.type === DisplayMsg.DrawCopy);
+      const last = copies.at(-1);
+      if (!last) return false;
+      const img = display.drawCopy.decode(last.body).srcBitmap;
+      return img.kind === 'bitmap' && img.bitmap.data[0] === (399 & 0xff);
+    });
+    expect(p.messages.length - sentBefore).toBeLessThan(400);
+    expect(worker.primarySurface()!.canvas.pixels[0]).toBe(399 & 0xff);
   });
 
   it('drops a malformed guest command and keeps going', async () => {

@@ -30,7 +30,7 @@ afterEach(async () => {
 describe('a guest in its own thread', () => {
   it('gets UPDATE_AREA and DESTROY_PRIMARY done in bounded time while the display client is stalled', async () => {
     const device = createQxlDevice();
-    const worker = new DisplayWorker({ device, maxPipeBytes: 256 * 1024 });
+    const worker = new DisplayWorker({ device, maxPipeBytes: 256 * 1024, squash: false });
     const guest = startGuestThread(device, new URL('./fixtures/stalled-guest.mjs', import.meta.url), {
       data: { width: 256, height: 192, draws: 400, updates: 5 },
       // The test runner's options make Node load TypeScript sources; the guest uses the built package.
