@@ -5,6 +5,7 @@ import type { Logger } from '@spice-ts/channel';
 import { createEncoderPool } from '@spice-ts/codecs';
 import { DisplayWorker } from '@spice-ts/display';
 import { createLoopStats, type LoopStats } from '@spice-ts/loop';
+import { ChannelType } from '@spice-ts/protocol';
 import {
   createGuestDriver,
   createQxlDevice,
@@ -15,8 +16,8 @@ import {
   type ReplayResult,
   replayRecording,
 } from '@spice-ts/qxl';
-import { createSpiceServer, type SpiceServer } from '@spice-ts/server';
-import type { AppConfig } from './config.js';
+import { createSpiceServer, type SpiceServer, type SpiceServerAddress } from '@spice-ts/server';
+import type { AppConfig, ChannelName } from './config.js';
 import { DemoGuest } from './demo/demo-guest.js';
 
 /** A running spice-ts: the QXL device with the demo guest driving it, its display worker, the server. */
@@ -32,7 +33,7 @@ export interface App {
   /** How far the replay is (null without --replay). */
   readonly replayProgress: ReplayProgress | null;
   readonly stats: LoopStats;
-  readonly address: { host: string; port: number };
+  readonly address: SpiceServerAddress;
   close(): Promise<void>;
 }
 
@@ -46,6 +47,12 @@ export interface ReplayProgress {
   playedBytes: number;
   events: number;
   commands: number;
+}
+
+/** The channel type of a --secure-channels name. */
+function channelType(name: ChannelName): number {
+  const key = (name.charAt(0).toUpperCase() + name.slice(1)) as keyof typeof ChannelType;
+  return ChannelType[key];
 }
 
 /** Opens a recording for the replay, counting the bytes read; a clear error if it cannot. */
@@ -153,6 +160,15 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
     server = createSpiceServer({
       host: config.host,
       port: config.port,
+      ...(config.tlsPort !== null && config.tls
+        ? {
+            tlsPort: config.tlsPort,
+            tls: { cert: config.tls.cert, key: config.tls.key, ...(config.tls.ca ? { ca: config.tls.ca } : {}) },
+          }
+        : {}),
+      ...(config.unixSocket !== null ? { unixSocket: config.unixSocket } : {}),
+      secureChannels: config.secureChannels.map(channelType),
+      http: config.http,
       password: config.password,
       passwordLifetimeSec: config.passwordLifetimeSec,
       disableTicketing: config.disableTicketing,

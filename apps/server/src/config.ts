@@ -6,10 +6,34 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 export type LogFormat = 'pretty' | 'json';
 export type ClientsPolicy = 'replace' | 'share' | 'refuse';
 
+/** Channel names for --secure-channels (upstream's names, as in qemu's tls-channel=...). */
+export const CHANNEL_NAMES = [
+  'main',
+  'display',
+  'inputs',
+  'cursor',
+  'playback',
+  'record',
+  'smartcard',
+  'usbredir',
+  'port',
+  'webdav',
+] as const;
+export type ChannelName = (typeof CHANNEL_NAMES)[number];
+
 /** Everything the binary can be told, after validation. */
 export interface AppConfig {
   host: string;
   port: number;
+  /** TLS port (null: none); needs tls.cert and tls.key. */
+  tlsPort: number | null;
+  tls: { cert: string; key: string; ca: string | null } | null;
+  /** UNIX socket path to listen on as well (null: none). */
+  unixSocket: string | null;
+  /** Channels that need TLS (or the UNIX socket): NEED_SECURED on the plain port. */
+  secureChannels: ChannelName[];
+  /** Same-port HTTP/WebSocket detection on the plain and TLS ports. */
+  http: boolean;
   password: string | null;
   passwordLifetimeSec: number;
   disableTicketing: boolean;
@@ -31,6 +55,11 @@ export interface AppConfig {
 export const DEFAULT_CONFIG: AppConfig = {
   host: '127.0.0.1',
   port: 5900,
+  tlsPort: null,
+  tls: null,
+  unixSocket: null,
+  secureChannels: [],
+  http: true,
   password: null,
   passwordLifetimeSec: 0,
   disableTicketing: false,
@@ -63,6 +92,27 @@ export function createCommand(): Command {
         .argParser(integer('--port', 0, 65535)),
     )
     .addOption(new Option('-a, --addr <address>', 'address to listen on').default(DEFAULT_CONFIG.host))
+    .addOption(
+      new Option('--tls-port <port>', 'TLS port to listen on as well (needs --tls-cert and --tls-key)').argParser(
+        integer('--tls-port', 0, 65535),
+      ),
+    )
+    .addOption(new Option('--tls-cert <path>', 'PEM certificate (chain) of the TLS port'))
+    .addOption(new Option('--tls-key <path>', 'PEM private key of the TLS port'))
+    .addOption(new Option('--tls-ca <path>', 'PEM CA certificate sent with the chain (clients verify against it)'))
+    .addOption(new Option('--unix-socket <path>', 'listen on a UNIX socket as well (spice+unix:///path)'))
+    .addOption(
+      new Option(
+        '--secure-channels <list>',
+        `channels that need TLS, comma-separated (${CHANNEL_NAMES.join(', ')}, or all); on the plain port they are told to reconnect on the TLS port`,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--no-http',
+        'turn off HTTP on the SPICE ports (WebSocket for browsers, /healthz, /metrics, web client)',
+      ),
+    )
     .addOption(
       new Option(
         '--password <password>',
@@ -145,7 +195,7 @@ export function createCommand(): Command {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nExamples:\n  spice-ts                          demo guest on 127.0.0.1:5900, no password\n  spice-ts --port 5901 --password-file ~/.spice-pw\n  spice-ts --replay session.spice.xz --realtime\n\nConnect with:  remote-viewer spice://127.0.0.1:5900',
+      '\nExamples:\n  spice-ts                          demo guest on 127.0.0.1:5900, no password\n  spice-ts --port 5901 --password-file ~/.spice-pw\n  spice-ts --tls-port 5901 --tls-cert cert.pem --tls-key key.pem --secure-channels main,inputs\n  spice-ts --replay session.spice.xz --realtime\n\nConnect with:  remote-viewer spice://127.0.0.1:5900\nIn a browser:  http://127.0.0.1:5900/ (needs the spice-html5 package)',
     );
 }
 
@@ -162,6 +212,13 @@ export function parseConfig(
   const o = command.opts<{
     port: number;
     addr: string;
+    tlsPort?: number;
+    tlsCert?: string;
+    tlsKey?: string;
+    tlsCa?: string;
+    unixSocket?: string;
+    secureChannels?: string;
+    http: boolean;
     password?: string;
     passwordFile?: string;
     passwordLifetime: number;
@@ -192,6 +249,22 @@ export function parseConfig(
   if (o.record && o.replay && resolve(o.record) === resolve(o.replay)) {
     throw new InvalidArgumentError('--record and --replay name the same file.');
   }
+  const hasTls = o.tlsPort !== undefined;
+  if (hasTls && (!o.tlsCert || !o.tlsKey)) {
+    throw new InvalidArgumentError('--tls-port needs --tls-cert <path> and --tls-key <path>.');
+  }
+  for (const flag of ['tlsCert', 'tlsKey', 'tlsCa'] as const) {
+    if (o[flag] && !hasTls) {
+      const name = flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new InvalidArgumentError(`--${name} only makes sense with --tls-port <port>.`);
+    }
+  }
+  const secureChannels = parseChannelList(o.secureChannels);
+  if (secureChannels.length > 0 && !hasTls && !o.unixSocket) {
+    throw new InvalidArgumentError(
+      '--secure-channels needs --tls-port (or --unix-socket): the channels must be reachable.',
+    );
+  }
   let password = o.password ?? env.SPICE_TS_PASSWORD ?? null;
   if (o.passwordFile) {
     try {
@@ -203,6 +276,11 @@ export function parseConfig(
   return {
     host: o.addr,
     port: o.port,
+    tlsPort: o.tlsPort ?? null,
+    tls: hasTls && o.tlsCert && o.tlsKey ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa ?? null } : null,
+    unixSocket: o.unixSocket ?? null,
+    secureChannels,
+    http: o.http,
     password,
     passwordLifetimeSec: o.passwordLifetime,
     disableTicketing: o.disableTicketing ?? false,
@@ -219,4 +297,22 @@ export function parseConfig(
       : null,
     record: o.record ?? null,
   };
+}
+
+/** Parses `main,inputs` or `all` into channel names; an unknown name is an error that names it. */
+export function parseChannelList(list: string | undefined): ChannelName[] {
+  if (list === undefined) return [];
+  const names = list
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== '');
+  if (names.includes('all')) return [...CHANNEL_NAMES];
+  for (const n of names) {
+    if (!(CHANNEL_NAMES as readonly string[]).includes(n)) {
+      throw new InvalidArgumentError(
+        `--secure-channels: unknown channel "${n}" (known: ${CHANNEL_NAMES.join(', ')}, all).`,
+      );
+    }
+  }
+  return [...new Set(names)] as ChannelName[];
 }

@@ -26,22 +26,36 @@ async function main(): Promise<number> {
     process.stderr.write(`spice-ts: ${(error as Error).message}\n`);
     return 1;
   }
-  const { host, port } = app.address;
+  const { host, port, tlsPort, unixSocket } = app.address;
   const shown = host.includes(':') ? `[${host}]` : host;
   const what = config.replay ? `the recording ${config.replay.file}` : 'the demo guest';
+  const tls = tlsPort !== undefined ? `?tls-port=${tlsPort}` : '';
   process.stdout.write(
-    `spice-ts is serving ${what} on ${shown}:${port}${config.password === null ? ' (no password)' : ''}\n` +
-      `Connect with:  remote-viewer spice://${shown}:${port}\n`,
+    `spice-ts is serving ${what} on ${shown}:${port}${tlsPort !== undefined ? ` (TLS on ${tlsPort})` : ''}` +
+      `${unixSocket !== undefined ? ` and ${unixSocket}` : ''}${config.password === null ? ' (no password)' : ''}\n` +
+      `Connect with:  remote-viewer spice://${shown}:${port}${tls}\n` +
+      (unixSocket !== undefined ? `               remote-viewer spice+unix://${unixSocket}\n` : '') +
+      (config.http ? `In a browser:  http://${shown}:${port}/\n` : ''),
   );
   let failed = false;
   const stopProgress = app.replayProgress && process.stderr.isTTY ? showProgress(app) : () => {};
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: clients get DISCONNECTING, then their connections close');
       resolve();
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (!stopping) return stop(signal);
+      // A second signal does not wait for the clients.
+      logger.warn({ signal }, 'second signal: exiting now');
+      logger.flush();
+      process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     if (config.replay?.exitWhenDone && app.replay) {
       app.replay.then(
         async () => {

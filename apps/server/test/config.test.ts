@@ -42,4 +42,54 @@ describe('command line', () => {
     expect(() => parseConfig(['--exit-when-done'], {})).toThrow(/--exit-when-done only makes sense with --replay/);
     expect(() => parseConfig(['--replay', 'x.spice', '--record', './x.spice'], {})).toThrow(/same file/);
   });
+
+  it('takes a TLS port with its certificate, key and CA, a UNIX socket, and secure channels', () => {
+    const config = parseConfig(
+      [
+        '--tls-port',
+        '5901',
+        '--tls-cert',
+        'c.pem',
+        '--tls-key',
+        'k.pem',
+        '--tls-ca',
+        'ca.pem',
+        '--unix-socket',
+        '/run/spice.sock',
+        '--secure-channels',
+        'main, Inputs,main',
+        '--no-http',
+      ],
+      {},
+    );
+    expect(config).toMatchObject({
+      tlsPort: 5901,
+      tls: { cert: 'c.pem', key: 'k.pem', ca: 'ca.pem' },
+      unixSocket: '/run/spice.sock',
+      secureChannels: ['main', 'inputs'],
+      http: false,
+    });
+    expect(
+      parseConfig(['--tls-port', '0', '--tls-cert', 'c', '--tls-key', 'k', '--secure-channels', 'all'], {})
+        .secureChannels,
+    ).toHaveLength(10);
+    expect(parseConfig([], {})).toMatchObject({
+      tlsPort: null,
+      tls: null,
+      unixSocket: null,
+      secureChannels: [],
+      http: true,
+    });
+  });
+
+  it('names the missing or misplaced TLS and secure-channel options', () => {
+    expect(() => parseConfig(['--tls-port', '5901'], {})).toThrow(
+      /--tls-port needs --tls-cert <path> and --tls-key <path>/,
+    );
+    expect(() => parseConfig(['--tls-cert', 'c.pem'], {})).toThrow(/--tls-cert only makes sense with --tls-port/);
+    expect(() => parseConfig(['--secure-channels', 'main'], {})).toThrow(/--secure-channels needs --tls-port/);
+    expect(() => parseConfig(['--unix-socket', 's', '--secure-channels', 'mian'], {})).toThrow(
+      /--secure-channels: unknown channel "mian"/,
+    );
+  });
 });

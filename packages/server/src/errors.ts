@@ -3,6 +3,9 @@ export const ServerErrorCode = {
   LinkClosed: 'ERR_SERVER_LINK_CLOSED',
   BadConfig: 'ERR_SERVER_BAD_CONFIG',
   Listen: 'ERR_SERVER_LISTEN',
+  TooLarge: 'ERR_SERVER_TOO_LARGE',
+  WebSocket: 'ERR_SERVER_WEBSOCKET',
+  Http: 'ERR_SERVER_HTTP',
 } as const;
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
 
@@ -28,6 +31,35 @@ export class LinkClosedError extends ServerError {
   override name = 'LinkClosedError';
   constructor(stage: string) {
     super(ServerErrorCode.LinkClosed, `connection closed during the link phase (waiting for ${stage})`);
+  }
+}
+
+/** A request head or frame is larger than this server accepts. */
+export class TooLargeError extends ServerError {
+  override name = 'TooLargeError';
+  constructor(what: string, max: number) {
+    super(ServerErrorCode.TooLarge, `${what} is longer than ${max} bytes`);
+  }
+}
+
+/** A WebSocket peer broke RFC 6455 (bad frame, unmasked frame, bad handshake). */
+export class WebSocketError extends ServerError {
+  override name = 'WebSocketError';
+  /** Close status code sent to the peer (1002 protocol error, 1009 too big). */
+  readonly status: number;
+  constructor(message: string, status = 1002) {
+    super(ServerErrorCode.WebSocket, message);
+    this.status = status;
+  }
+}
+
+/** An HTTP request we cannot serve; `status` is the response code. */
+export class HttpError extends ServerError {
+  override name = 'HttpError';
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(ServerErrorCode.Http, message);
+    this.status = status;
   }
 }
 

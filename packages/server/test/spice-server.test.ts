@@ -83,6 +83,16 @@ describe('link phase', () => {
   it('answers non-SPICE bytes with an INVALID_MAGIC reply that starts with REDQ, then closes', async () => {
     const port = await start();
     const c = await client(port);
+    c.write(Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'));
+    const reply = await c.read(194);
+    expect(reply.subarray(0, 4).toString('latin1')).toBe('REDQ');
+    expect(reply.readUInt32LE(16)).toBe(LinkErr.InvalidMagic);
+    await c.waitClosed();
+  });
+
+  it('answers an HTTP request with INVALID_MAGIC when HTTP is turned off', async () => {
+    const port = await start({ http: false });
+    const c = await client(port);
     c.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
     const reply = await c.read(194);
     expect(reply.subarray(0, 4).toString('latin1')).toBe('REDQ');

@@ -6,7 +6,8 @@ python3-gi and gir1.2-spiceclientglib-2.0; run it with /usr/bin/python3, a pytho
 comes earlier in PATH may lack `gi`).  It opens no window.
 
 What it does, in order:
-  1. connects to HOST:PORT (with --password as the ticket) and every channel the server lists,
+  1. connects to HOST:PORT (or --tls-port with --ca-file, or --unix-path; with --password as the
+     ticket) and every channel the server lists,
      except sound, usbredir and smartcard;
   2. waits until the primary surface exists and the display has been quiet (no invalidate and
      no display-channel traffic) for --idle-ms (0: do not wait for quiet);
@@ -203,6 +204,13 @@ class Client:
         self.session = Spice.Session()
         self.session.props.host = args.host
         self.session.props.port = str(args.port)
+        if args.tls_port is not None:
+            self.session.props.tls_port = str(args.tls_port)
+        if args.ca_file is not None:
+            self.session.props.ca_file = args.ca_file
+        if args.unix_path is not None:
+            # spice-gtk then connects every channel to the UNIX socket (spice+unix://).
+            self.session.props.unix_path = args.unix_path
         if args.password is not None:
             self.session.props.password = args.password
         for prop in ("enable-audio", "enable-usbredir", "enable-smartcard"):
@@ -625,6 +633,9 @@ def main():
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--password", help="ticket password")
+    p.add_argument("--tls-port", type=int, help="the server's TLS port (channels told NEED_SECURED reconnect there)")
+    p.add_argument("--ca-file", help="CA certificate (PEM) that signed the server's TLS certificate")
+    p.add_argument("--unix-path", help="connect to this UNIX socket instead of HOST:PORT")
     p.add_argument("--timeout", type=non_negative(float), default=30,
                    help="give up after this many seconds (default 30)")
     p.add_argument("--idle-ms", type=non_negative(int), default=500,

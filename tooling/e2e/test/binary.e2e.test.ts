@@ -9,6 +9,13 @@ describe('the spice-ts binary', () => {
     for (const flag of [
       '--port',
       '--addr',
+      '--tls-port',
+      '--tls-cert',
+      '--tls-key',
+      '--tls-ca',
+      '--unix-socket',
+      '--secure-channels',
+      '--no-http',
       '--password',
       '--password-file',
       '--password-lifetime',

@@ -1,5 +1,7 @@
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import {
   AuthMechanism,
   CapabilitySet,
@@ -21,7 +23,7 @@ export class TestClient {
   private waiters: Array<() => void> = [];
   closed = false;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(readonly socket: Duplex) {
     socket.on('data', (d: Buffer) => {
       this.chunks.push(d);
       this.wake();
@@ -36,6 +38,25 @@ export class TestClient {
   static connect(port: number): Promise<TestClient> {
     return new Promise((resolve, reject) => {
       const s = connect(port, '127.0.0.1', () => resolve(new TestClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** A client on any stream (a TLS socket, a UNIX socket, a WebSocket stream). */
+  static fromStream(stream: Duplex): TestClient {
+    return new TestClient(stream);
+  }
+
+  static connectUnix(path: string): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const s = connect(path, () => resolve(new TestClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  static connectTls(port: number, options: ConnectionOptions): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const s = tlsConnect({ port, host: '127.0.0.1', ...options }, () => resolve(new TestClient(s)));
       s.once('error', reject);
     });
   }
