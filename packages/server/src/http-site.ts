@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { HttpError } from './errors.js';
 import type { HttpRequestHead } from './http-request.js';
@@ -108,8 +108,11 @@ export async function serveHttp(stream: Duplex, request: HttpRequestHead, site: 
   const dir = site.webClientDir;
   const installed = dir !== null && (await isDirectory(dir));
   if (path === '/' || path === '/index.html') {
-    if (installed) sendHttp(stream, 200, 'text/html; charset=utf-8', webClientPage(site.title), method);
-    else sendHttp(stream, 200, 'text/html; charset=utf-8', noWebClientPage(dir ?? 'its directory'), method);
+    if (installed) {
+      // Debian installs spice-html5's modules at the top of its directory; a source checkout has src/.
+      const main = (await isFile(join(dir, 'main.js'))) ? './main.js' : './src/main.js';
+      sendHttp(stream, 200, 'text/html; charset=utf-8', webClientPage(site.title, main), method);
+    } else sendHttp(stream, 200, 'text/html; charset=utf-8', noWebClientPage(dir ?? 'its directory'), method);
     return 200;
   }
   if (!installed) throw new HttpError(404, 'no such file');
@@ -149,6 +152,14 @@ export function sendHttpError(stream: Duplex, error: HttpError): void {
 async function isDirectory(dir: string): Promise<boolean> {
   try {
     return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
   } catch {
     return false;
   }

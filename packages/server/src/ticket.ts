@@ -26,6 +26,20 @@ export function createLinkKey(): Promise<LinkKey> {
  * up to its NUL, or null when it does not decrypt.
  */
 export function decryptTicket(key: LinkKey, ciphertext: Uint8Array): string | null {
+  const plain = oaepDecrypt(key, ciphertext);
+  if (plain !== null) return plain;
+  // spice-html5 (ticket.js) writes the RSA result from its hex digits: when the ciphertext starts
+  // with a zero byte (1 link in 256), it sends it one byte short, left-aligned, and the last byte
+  // of the 128 is 0. Read it as the client meant it.
+  if (ciphertext.byteLength > 1 && ciphertext[ciphertext.byteLength - 1] === 0) {
+    const shifted = new Uint8Array(ciphertext.byteLength);
+    shifted.set(ciphertext.subarray(0, ciphertext.byteLength - 1), 1);
+    return oaepDecrypt(key, shifted);
+  }
+  return null;
+}
+
+function oaepDecrypt(key: LinkKey, ciphertext: Uint8Array): string | null {
   try {
     const plain = privateDecrypt(
       { key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },

@@ -5,7 +5,8 @@ export const DEFAULT_WEB_CLIENT_DIR = '/usr/share/spice-html5';
  * Our page that loads spice-html5 (from the same server) and connects back to the host and port it
  * came from, over ws:// or wss:// as the page itself; `?password=...` in the address is passed on.
  */
-export function webClientPage(title: string): string {
+/** `mainModule`: where spice-html5's main.js is, relative to the page. */
+export function webClientPage(title: string, mainModule = './main.js'): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -18,7 +19,7 @@ export function webClientPage(title: string): string {
 <div id="status">connecting…</div>
 <div id="spice-area"><div id="spice-screen" class="spice-screen"></div></div>
 <script type="module">
-import * as SpiceHtml5 from './src/main.js';
+import * as SpiceHtml5 from '${mainModule}';
 const status = document.getElementById('status');
 const params = new URLSearchParams(location.search);
 const uri = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
