@@ -2,11 +2,15 @@ import { BitmapFmt } from '@spice-ts/protocol';
 import { expect, it } from 'vitest';
 import {
   createGlzDictionary,
+  decodeJpeg,
+  decodeJpegAlpha,
   decodeLz,
   decodeLz4,
   decodeQuic,
   decodeZlibGlz,
   encodeGlz,
+  encodeJpeg,
+  encodeJpegAlpha,
   encodeLz,
   encodeLz4,
   encodeQuic,
@@ -155,5 +159,29 @@ it(`LZ4 decoder: ${RUNS} mutated streams give pixels or codec errors only`, asyn
       decodeLz4(data, { width: seed.width, height: seed.height, maxOutputBytes: LIMIT });
     },
     seeds.map((seed) => seed.data),
+  );
+});
+
+it(`JPEG decoder: ${RUNS} mutated streams give pixels or codec errors only`, async () => {
+  const seeds = [
+    await encodeJpeg(image(31, 9)),
+    await encodeJpeg(image(17, 13), { quality: 50 }),
+    await encodeJpeg(image(40, 3), { quality: 95 }),
+    await encodeJpeg(image(2, 2)),
+  ];
+  await fuzz((data) => decodeJpeg(data, { maxPixels: LIMIT / 4 }), seeds);
+});
+
+it(`JPEG_ALPHA decoder: ${RUNS} mutated bodies give pixels or codec errors only`, async () => {
+  const bodies = [await encodeJpegAlpha(image(19, 7)), await encodeJpegAlpha(image(8, 16), { quality: 60 })];
+  let k = 0;
+  await fuzz(
+    (data) => {
+      const body = bodies[k++ % bodies.length]!;
+      // Mostly the real split, sometimes a random one.
+      const jpegSize = k % 8 === 0 ? rnd(data.length + 2) : Math.min(body.jpegSize, data.length);
+      decodeJpegAlpha({ flags: body.flags ^ (k % 16 === 0 ? 1 : 0), jpegSize, data }, { maxPixels: LIMIT / 4 });
+    },
+    bodies.map((b) => b.data),
   );
 });

@@ -1,8 +1,8 @@
 /**
  * @spice-ts/codecs — SPICE image codecs: the uncompressed BITMAP image (the "compression off" path
  * every client decodes), conversion of every uncompressed bitmap format to 32-bit pixels, and LZ
- * and QUIC (the spice-common lz.c and quic.c bitstreams) encoding and decoding. GLZ, LZ4, JPEG and
- * zlib-GLZ join here as they are written.
+ * and QUIC (the spice-common lz.c and quic.c bitstreams) encoding and decoding, GLZ, zlib-GLZ, LZ4,
+ * and JPEG / JPEG_ALPHA (encoded through sharp, decoded by our own baseline decoder).
  */
 
 export * from './bitmap.js';
@@ -14,6 +14,10 @@ export * from './glz-decode.js';
 export * from './glz-dictionary.js';
 export * from './glz-encode.js';
 export * from './glz-image.js';
+export * from './jpeg-alpha.js';
+export * from './jpeg-decode.js';
+export * from './jpeg-encode.js';
+export * from './jpeg-image.js';
 export { LZ_HEADER_SIZE, LZ_MAGIC, LZ_MAX_IMAGE_SIZE, LZ_VERSION, LzImageType } from './lz-common.js';
 export * from './lz-decode.js';
 export * from './lz-encode.js';
