@@ -22,10 +22,13 @@ export { LZ_HEADER_SIZE, LZ_MAGIC, LZ_MAX_IMAGE_SIZE, LZ_VERSION, LzImageType } 
 export * from './lz-decode.js';
 export * from './lz-encode.js';
 export * from './lz-image.js';
+export { createWasmLzEncoder, type WasmLzEncoder } from './lz-wasm.js';
 export * from './lz4.js';
 export { lz4CompressBlock, lz4CompressBound, lz4DecompressBlock } from './lz4-block.js';
 export * from './quic-decode.js';
 export * from './quic-encode.js';
 export * from './quic-image.js';
 export { QUIC_MAGIC, QUIC_MAX_PIXELS, QUIC_VERSION, QuicImageType } from './quic-model.js';
+export { createWasmQuicEncoder, type WasmQuicEncoder } from './quic-wasm.js';
+export { useWasmEncoders, wasmEncodersEnabled } from './wasm-encoders.js';
 export * from './zlib-glz.js';

@@ -15,6 +15,7 @@ import {
   LZ_VERSION,
   LzImageType,
 } from './lz-common.js';
+import { wasmLzEncoder } from './wasm-encoders.js';
 
 // Module-local copies of the imported values used in the hot loops: under vite-node (tests and
 // benches) an imported binding is a property read on every access.
@@ -60,6 +61,10 @@ export function encodeLz(pixels: XrgbPixels, type: LzEncodeType, options: LzEnco
   const lzStride = width * 4;
   if (lzStride * height > LZ_MAX_IMAGE_SIZE) throw new BadImageError(`image ${width}x${height} too large for LZ`);
   const topDown = options.topDown ?? true;
+  if (type === LzImageType.Rgb32) {
+    const wasm = wasmLzEncoder();
+    if (wasm) return wasm.encodeRgb32(pixels, { topDown });
+  }
   const n = width * height;
 
   // Rows in stream order: colour words and alpha bytes.

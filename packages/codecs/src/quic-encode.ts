@@ -22,6 +22,7 @@ import {
   WMI_MAX,
   WMI_NEXT,
 } from './quic-model.js';
+import { wasmQuicEncoder } from './wasm-encoders.js';
 
 // Module-local copies of the imported values used in the hot loops: under vite-node (tests and
 // benches) an imported binding is a property read on every access.
@@ -480,6 +481,10 @@ export function encodeQuic(pixels: XrgbPixels, type: QuicEncodeType = QuicImageT
   if (data.byteLength < stride * (height - 1) + width * bpp)
     throw new BadImageError(`${data.byteLength} bytes too few for ${width}x${height} with stride ${stride}`);
   if (width * height > QUIC_MAX_PIXELS) throw new BadImageError(`image ${width}x${height} too large for QUIC`);
+  if (type === QuicImageType.Rgb32) {
+    const wasm = wasmQuicEncoder();
+    if (wasm) return wasm.encodeRgb32(pixels);
+  }
   const n = width * height;
   const gray = type === QuicImageType.Gray;
   const r = new Uint8Array(n);
