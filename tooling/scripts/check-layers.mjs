@@ -40,11 +40,17 @@ const LAYERS = {
   '@spice-ts/config': { layer: 'tooling', allow: 'all-packages' },
   '@spice-ts/e2e': { layer: 'tooling', allow: 'all-packages' },
   '@spice-ts/golden': { layer: 'tooling', allow: 'all-packages' },
+  '@spice-ts/test-support': { layer: 'tooling', allow: [] },
   // Third-party examples: they may use the published packages, like any outside project.
   '@spice-ts/example-port-echo': { layer: 'example', allow: [...L0, ...L1, '@spice-ts/display', '@spice-ts/server'] },
 };
 /** Packages that test/ and bench/ files of any package may also import (as devDependencies). */
-const TEST_ONLY_IMPORTS = ['@spice-ts/config', '@spice-ts/e2e', '@spice-ts/channel-compliance'];
+const TEST_ONLY_IMPORTS = [
+  '@spice-ts/config',
+  '@spice-ts/e2e',
+  '@spice-ts/channel-compliance',
+  '@spice-ts/test-support',
+];
 /**
  * Extra imports allowed in one package's test/ and bench/ only (as devDependencies): the canvas
  * replays QXL recordings with @spice-ts/qxl's reader to check its output and time itself.

@@ -1,18 +1,8 @@
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { BaseMsg, CapabilitySet, CommonCap, decodeDataHeader, encodeMiniHeader } from '@spice-ts/protocol';
+import { socketPair } from '@spice-ts/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MigrateFlags, RedChannel, RedClient } from '../src/index.js';
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const s = await accepted;
-  server.close();
-  await new Promise((r) => client.once('connect', r));
-  return [s, client];
-}
 
 const open: Socket[] = [];
 afterEach(() => {

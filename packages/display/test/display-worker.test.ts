@@ -1,4 +1,4 @@
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { RedClient } from '@spice-ts/channel';
 import {
   CapabilitySet,
@@ -12,19 +12,9 @@ import {
   encodeMiniHeader,
 } from '@spice-ts/protocol';
 import { createGuestDriver, createQxlDevice } from '@spice-ts/qxl';
+import { socketPair } from '@spice-ts/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DisplayWorker } from '../src/index.js';
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const s = await accepted;
-  server.close();
-  await new Promise((r) => client.once('connect', r));
-  return [s, client];
-}
 
 /** A display-channel peer speaking the mini header, acknowledging like spice-gtk. */
 function peer(socket: Socket) {

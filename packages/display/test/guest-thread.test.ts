@@ -1,26 +1,15 @@
 // The guest in its own thread, the device and display worker here: synchronous IO from the guest
 // (UPDATE_AREA, DESTROY_PRIMARY) must return in bounded time even while the only display client
 // has stopped reading and the guest's ring is full, because sync IO never waits on clients.
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { RedClient } from '@spice-ts/channel';
 import { CapabilitySet, CommonCap, concatChunks, DisplayCap, display, encodeMiniHeader } from '@spice-ts/protocol';
 import { createQxlDevice, startGuestThread } from '@spice-ts/qxl';
+import { socketPair } from '@spice-ts/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DisplayWorker } from '../src/index.js';
 
 /** Stated bound of a synchronous guest IO while clients are stalled (issue: ≤ 100 ms). */
 const SYNC_IO_BOUND_MS = 100;
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const s = await accepted;
-  server.close();
-  await new Promise((r) => client.once('connect', r));
-  return [s, client];
-}
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

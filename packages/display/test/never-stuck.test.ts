@@ -2,7 +2,7 @@
 // socket buffer and pipe fill, the worker stops taking commands, the guest fills its command ring
 // and waits for room without kicking again. When the client reads again, the server must resume by
 // itself (the socket's drain event, no timer, no guest kick) and the guest must get room back.
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { RedClient } from '@spice-ts/channel';
 import { createLoopStats, type LoopStats } from '@spice-ts/loop';
 import {
@@ -15,19 +15,9 @@ import {
   encodeMiniHeader,
 } from '@spice-ts/protocol';
 import { createGuestDriver, createQxlDevice } from '@spice-ts/qxl';
+import { socketPair } from '@spice-ts/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DisplayWorker } from '../src/index.js';
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const s = await accepted;
-  server.close();
-  await new Promise((r) => client.once('connect', r));
-  return [s, client];
-}
 
 const sockets: Socket[] = [];
 afterEach(() => {

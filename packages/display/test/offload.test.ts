@@ -1,6 +1,6 @@
 // Large images encoded in encoder threads, and one encode shared by clients that use the same
 // codec: each client still gets exactly the guest's pixels.
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { RedClient } from '@spice-ts/channel';
 import { createEncoderPool, decodeLz, type EncoderPool } from '@spice-ts/codecs';
 import {
@@ -15,19 +15,9 @@ import {
   ImageType,
 } from '@spice-ts/protocol';
 import { createGuestDriver, createQxlDevice } from '@spice-ts/qxl';
+import { socketPair } from '@spice-ts/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DisplayWorker, SharedImageEncodes } from '../src/index.js';
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const s = await accepted;
-  server.close();
-  await new Promise((r) => client.once('connect', r));
-  return [s, client];
-}
 
 /** A display client: sends DISPLAY_INIT, acknowledges, collects messages. */
 function displayClient(socket: Socket) {

@@ -1,0 +1,2 @@
+/** Helpers shared by the packages' tests: real loopback sockets, never mocks. */
+export * from './socket-pair.js';
