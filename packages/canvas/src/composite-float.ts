@@ -238,15 +238,34 @@ function blendHsl(op: number, dc: Rgb, da: number, sc: Rgb, sa: number): Rgb {
  * without a mask); the result is the contracted 0xAARRGGBB word.
  */
 export function combineWide(op: number, s: number, m: number | null, componentAlpha: boolean, d: number): number {
-  let sa = toFloat(s >>> 24);
-  const sc: Rgb = [toFloat((s >>> 16) & 0xff), toFloat((s >>> 8) & 0xff), toFloat(s & 0xff)];
+  return combineWideFloat(op, unormToFloat(s), m === null ? null : unormToFloat(m), componentAlpha, d);
+}
+
+/** A 0xAARRGGBB word as pixman's argb_t floats [a, r, g, b] (unorm_to_float). */
+export function unormToFloat(v: number): [number, number, number, number] {
+  return [toFloat(v >>> 24), toFloat((v >>> 16) & 0xff), toFloat((v >>> 8) & 0xff), toFloat(v & 0xff)];
+}
+
+/**
+ * As combineWide, with the source and mask already fetched as floats [a, r, g, b] (pixman's float
+ * fetchers: bilinear sampling in the float pipeline gives values between the 8-bit steps).
+ */
+export function combineWideFloat(
+  op: number,
+  s: readonly number[],
+  m: readonly number[] | null,
+  componentAlpha: boolean,
+  d: number,
+): number {
+  let sa = s[0]!;
+  const sc: Rgb = [s[1]!, s[2]!, s[3]!];
   const da = toFloat(d >>> 24);
   const dc: Rgb = [toFloat((d >>> 16) & 0xff), toFloat((d >>> 8) & 0xff), toFloat(d & 0xff)];
   if (op >= HSL_HUE && op <= HSL_LUMINOSITY) {
     // pixman has no component-alpha HSL combiner: it leaves the destination.
     if (m !== null && componentAlpha) return d;
     if (m !== null) {
-      const ma = toFloat(m >>> 24);
+      const ma = m[0]!;
       sa = f(sa * ma);
       sc[0] = f(sc[0] * ma);
       // pixman scales green twice and blue not at all here; the client does the same.
@@ -262,12 +281,12 @@ export function combineWide(op: number, s: number, m: number | null, componentAl
   const ma: [number, number, number, number] = [sa, sa, sa, sa];
   if (m !== null) {
     if (componentAlpha) {
-      const mc = [toFloat(m >>> 24), toFloat((m >>> 16) & 0xff), toFloat((m >>> 8) & 0xff), toFloat(m & 0xff)];
+      const mc = m;
       for (let i = 0; i < 3; i++) sc[i] = f(sc[i]! * mc[i + 1]!);
       for (let i = 0; i < 4; i++) ma[i] = f(mc[i]! * sa);
       sa = ma[0];
     } else {
-      const mA = toFloat(m >>> 24);
+      const mA = m[0]!;
       sa = f(sa * mA);
       for (let i = 0; i < 3; i++) sc[i] = f(sc[i]! * mA);
       ma.fill(sa);

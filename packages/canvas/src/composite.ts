@@ -1,5 +1,5 @@
 import { type Clip, type Point, type Rect, SurfaceFmt } from '@spice-ts/protocol';
-import { combineWide, isWideCompositeOp } from './composite-float.js';
+import { combineWide, combineWideFloat, isWideCompositeOp, unormToFloat } from './composite-float.js';
 import { UnsupportedOperationError } from './errors.js';
 import { int32View } from './fill.js';
 import type { CanvasImage } from './image.js';
@@ -394,6 +394,56 @@ function fetchRow(s: Sampler, x: number, y: number, n: number, out: Int32Array):
   }
 }
 
+const fr = Math.fround;
+
+/**
+ * As fetchRow, for the float pipeline: `n` samples as pixman's argb_t floats, four per pixel
+ * (a, r, g, b) into `out`. Nearest and untransformed samples are the 8-bit pixels expanded;
+ * BILINEAR interpolates the expanded corners in float32 with weights fraction / 65536, summed in
+ * pixman's order (bits_image_fetch_pixel_bilinear_float).
+ */
+function fetchRowFloat(s: Sampler, x: number, y: number, n: number, words: Int32Array, out: Float64Array): void {
+  const t = s.t;
+  if (!s.bilinear || !t) {
+    fetchRow(s, x, y, n, words);
+    for (let i = 0; i < n; i++) out.set(unormToFloat(words[i]!), 4 * i);
+    return;
+  }
+  const vx =
+    t.t00 * x + t.t01 * y + t.t02 + Math.floor((t.t00 * FIXED_HALF + t.t01 * FIXED_HALF + FIXED_HALF) / FIXED_1);
+  const vy =
+    t.t10 * x + t.t11 * y + t.t12 + Math.floor((t.t10 * FIXED_HALF + t.t11 * FIXED_HALF + FIXED_HALF) / FIXED_1);
+  for (let i = 0; i < n; i++) {
+    const fx = vx + i * t.t00 - FIXED_HALF;
+    const fy = vy + i * t.t10 - FIXED_HALF;
+    const x1 = Math.floor(fx / FIXED_1);
+    const y1 = Math.floor(fy / FIXED_1);
+    const distx = (fx & 0xffff) / 65536;
+    const disty = (fy & 0xffff) / 65536;
+    const wxy = fr(distx * disty);
+    const wxiy = fr(distx * fr(1 - disty));
+    const wixy = fr(fr(1 - distx) * disty);
+    const wixiy = fr(fr(1 - distx) * fr(1 - disty));
+    const tl = unormToFloat(texel(s, x1, y1));
+    const tr = unormToFloat(texel(s, x1 + 1, y1));
+    const bl = unormToFloat(texel(s, x1, y1 + 1));
+    const br = unormToFloat(texel(s, x1 + 1, y1 + 1));
+    for (let c = 0; c < 4; c++) {
+      out[4 * i + c] = fr(fr(fr(fr(tl[c]! * wixiy) + fr(tr[c]! * wxiy)) + fr(bl[c]! * wixy)) + fr(br[c]! * wxy));
+    }
+  }
+}
+
+let floatA = new Float64Array(4096);
+let floatB = new Float64Array(4096);
+function floatRows(n: number): [Float64Array, Float64Array] {
+  if (floatA.length < 4 * n) {
+    floatA = new Float64Array(4 * n);
+    floatB = new Float64Array(4 * n);
+  }
+  return [floatA, floatB];
+}
+
 /**
  * The common case (OVER or SRC, no mask, no transform, 32-bit destination) without the row
  * buffers: the same arithmetic as the general loop, source pixels read in place.
@@ -482,6 +532,16 @@ function rows(n: number): [Int32Array, Int32Array] {
 const isNarrowOp = (op: number): boolean =>
   (op >= CompositeOp.Clear && op <= CompositeOp.Add) || op === CompositeOp.Multiply || op in INT_BLENDS;
 
+/**
+ * The operator pixman runs for a requested one, before it picks a pipeline (optimize_operator):
+ * DISJOINT_ and CONJOINT_ CLEAR, SRC and DST are plain CLEAR, SRC and DST, so they go through the
+ * 8-bit combiners, not the float ones.
+ */
+export function pixmanOperator(op: number): number {
+  const low = op & 0x0f;
+  return (op & 0xf0) === 0x10 || (op & 0xf0) === 0x20 ? (low <= CompositeOp.Dst ? low : op) : op;
+}
+
 /** Whether drawComposite renders this op: every pixman operator (0x00-0x0d, 0x10-0x1b, 0x20-0x2b, 0x30-0x3e). */
 export const isSupportedCompositeOp = (op: number): boolean => isNarrowOp(op) || isWideCompositeOp(op);
 
@@ -499,7 +559,7 @@ export const isSupportedCompositeOp = (op: number): boolean => isNarrowOp(op) ||
  */
 export function drawComposite(surface: CanvasSurface, box: Rect, clip: Clip, draw: CompositeDraw): void {
   const flags = draw.flags >>> 0;
-  const op = flags & CompositeFlags.OpMask;
+  const op = pixmanOperator(flags & CompositeFlags.OpMask);
   if (!isSupportedCompositeOp(op)) throw new UnsupportedOperationError(`composite op 0x${op.toString(16)}`);
   const rects = clipRects(box, clip, surface.width, surface.height);
   if (rects.length === 0 || op === CompositeOp.Dst) return;
@@ -531,10 +591,30 @@ export function drawComposite(surface: CanvasSurface, box: Rect, clip: Clip, dra
     overOrSrcRows(op, dst, w, pad, rects, src, draw.srcOrigin.x - box.left, draw.srcOrigin.y - box.top);
     return;
   }
+  // The float pipeline samples bilinear in float: those draws fetch float rows.
+  const floatFetch = wide && (src.bilinear || mask?.bilinear === true);
   for (const r of rects) {
     const n = r.right - r.left;
     const [srow, mrow] = rows(n);
     const cx = r.left - box.left;
+    if (floatFetch) {
+      const [sf, mf] = floatRows(n);
+      for (let y = r.top; y < r.bottom; y++) {
+        const cy = y - box.top;
+        fetchRowFloat(src, draw.srcOrigin.x + cx, draw.srcOrigin.y + cy, n, srow, sf);
+        if (mask) fetchRowFloat(mask, draw.maskOrigin.x + cx, draw.maskOrigin.y + cy, n, mrow, mf);
+        const o = y * w + r.left;
+        for (let i = 0; i < n; i++) {
+          const d = dst ? dst[o + i]! | pad : px[o + i]! << 24;
+          const sv = [sf[4 * i]!, sf[4 * i + 1]!, sf[4 * i + 2]!, sf[4 * i + 3]!];
+          const mv = mask ? [mf[4 * i]!, mf[4 * i + 1]!, mf[4 * i + 2]!, mf[4 * i + 3]!] : null;
+          const v = combineWideFloat(op, sv, mv, ca, d);
+          if (dst) dst[o + i] = v | pad;
+          else px[o + i] = v >>> 24;
+        }
+      }
+      continue;
+    }
     for (let y = r.top; y < r.bottom; y++) {
       const cy = y - box.top;
       fetchRow(src, draw.srcOrigin.x + cx, draw.srcOrigin.y + cy, n, srow);

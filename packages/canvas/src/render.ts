@@ -8,7 +8,7 @@ import {
   type SpiceImage,
   type wire,
 } from '@spice-ts/protocol';
-import { drawAlphaBlend } from './alpha-blend.js';
+import { AlphaFlags, drawAlphaBlend } from './alpha-blend.js';
 import type { CanvasBrush } from './brush.js';
 import { drawComposite } from './composite.js';
 import { drawCopy, drawOpaque } from './copy.js';
@@ -255,7 +255,10 @@ export function renderDrawMessage<T extends DrawMessageType>(
       const a = m as DrawAlphaBlendMessage;
       const image = resolve(a.srcBitmap);
       if (!image) return false;
-      drawAlphaBlend(surface, box, clip, { image, srcArea: a.srcArea }, a.alpha, { alphaFlags: a.alphaFlags });
+      // The client reads SRC_SURFACE_HAS_ALPHA for surface sources only; a bitmap's X byte stays
+      // padding (an RGBA bitmap has its alpha anyway).
+      const alphaFlags = a.srcBitmap.kind === 'surface' ? a.alphaFlags : a.alphaFlags & ~AlphaFlags.SrcSurfaceHasAlpha;
+      drawAlphaBlend(surface, box, clip, { image, srcArea: a.srcArea }, a.alpha, { alphaFlags });
       return true;
     }
     case DisplayMsg.DrawText: {

@@ -1,4 +1,6 @@
 import {
+  decodeJpeg,
+  decodeJpegAlpha,
   decodeLz,
   decodeLz4,
   decodeQuic,
@@ -28,6 +30,7 @@ type ImageBody =
   | { kind: 'binary'; data: Uint8Array }
   | { kind: 'lz-plt'; flags: number; palette: AnyPalette | null; paletteId: bigint | undefined; data: Uint8Array }
   | { kind: 'zlib-glz'; body: Uint8Array }
+  | { kind: 'jpeg-alpha'; flags: number; jpegSize: number; data: Uint8Array }
   | { kind: 'surface'; surfaceId: number }
   | { kind: 'cache' }
   | { kind: 'none' };
@@ -74,6 +77,8 @@ function bodyOf(image: AnyImage): ImageBody {
       paletteId: w.lzPlt.paletteId,
       data: w.lzPlt.data,
     };
+  if (w.jpegAlpha)
+    return { kind: 'jpeg-alpha', flags: w.jpegAlpha.flags, jpegSize: w.jpegAlpha.jpegSize, data: w.jpegAlpha.data };
   if (w.zlibGlz) return { kind: 'zlib-glz', body: zlibGlzBody(w.zlibGlz.glzDataSize, w.zlibGlz.data) };
   if (w.surfaceId !== undefined) return { kind: 'surface', surfaceId: w.surfaceId };
   const t = w.descriptor.type;
@@ -118,6 +123,10 @@ function checkSize(what: string, image: AnyImage, width: number, height: number)
   if (d.width !== width || d.height !== height)
     throw new InvalidImageError(`${what} of ${width}x${height} in an image descriptor of ${d.width}x${d.height}`);
 }
+
+/** The JPEG decoders' pixel limit for the context's byte limit (4 bytes a decoded pixel). */
+const jpegLimit = (context: ImageContext): { maxPixels?: number } =>
+  context.maxImageBytes === undefined ? {} : { maxPixels: Math.floor(context.maxImageBytes / 4) };
 
 function decodeGlz(image: AnyImage, glz: Uint8Array, context: ImageContext): CanvasImage {
   const win = context.glzWindow;
@@ -169,6 +178,11 @@ function decodeBody(image: AnyImage, body: ImageBody, context: ImageContext): Ca
       );
     case 'zlib-glz':
       return decodeGlz(image, decodeZlibGlz(body.body), context);
+    case 'jpeg-alpha': {
+      const pixels = decodeJpegAlpha(body, jpegLimit(context));
+      checkSize('JPEG_ALPHA image', image, pixels.width, pixels.height);
+      return fromPixels(pixels, true);
+    }
     case 'binary':
       switch (type) {
         case ImageType.Quic: {
@@ -186,16 +200,15 @@ function decodeBody(image: AnyImage, body: ImageBody, context: ImageContext): Ca
           const decoded = decodeLz4(body.data, { width, height, ...max });
           return fromPixels(decoded.pixels, decoded.format === BitmapFmt.Rgba);
         }
-        case ImageType.Jpeg:
-          throw new UnsupportedOperationError('a JPEG image');
-        case ImageType.JpegAlpha:
-          throw new UnsupportedOperationError('a JPEG_ALPHA image');
+        case ImageType.Jpeg: {
+          const decoded = decodeJpeg(body.data, jpegLimit(context));
+          checkSize('JPEG image', image, decoded.width, decoded.height);
+          return fromPixels(decoded.pixels, false);
+        }
         default:
           throw new InvalidImageError(`image type ${type} with a binary body`);
       }
     default:
-      if (type === ImageType.Jpeg || type === ImageType.JpegAlpha)
-        throw new UnsupportedOperationError(`a ${type === ImageType.Jpeg ? 'JPEG' : 'JPEG_ALPHA'} image`);
       throw new InvalidImageError(`image type ${type} without a body`);
   }
 }
@@ -220,10 +233,11 @@ function setHighBits(image: CanvasImage, body: ImageBody): CanvasImage {
 /**
  * Turns any image of a draw message into canvas pixels, as spice-common's canvas does for
  * spice-gtk: BITMAP (every format, palettes inline or cached), QUIC, LZ_RGB, LZ_PLT, GLZ_RGB and
- * ZLIB_GLZ_RGB (through `context.glzWindow`), LZ4, SURFACE (`context.surfaces`, the surface's own
+ * ZLIB_GLZ_RGB (through `context.glzWindow`), LZ4, JPEG (xRGB) and JPEG_ALPHA (the generated form's
+ * `jpegAlpha` body; colour with the alpha of its LZ stream), SURFACE (`context.surfaces`, the surface's own
  * memory, not a copy) and FROM_CACHE / FROM_CACHE_LOSSLESS (`context.pixmapCache`). Images flagged
  * CACHE_ME or CACHE_REPLACE_ME are stored in the pixmap cache when the context has one (an owned
- * copy when the pixels were a view of the message). JPEG and JPEG_ALPHA throw UnsupportedOperationError (no JPEG decoder yet).
+ * copy when the pixels were a view of the message).
  *
  * Returns null when a reference cannot be followed (an id missing from the pixmap cache, an
  * unknown surface): the draw is then skipped, as the client skips it. Codec errors (CodecError of

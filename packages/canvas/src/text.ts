@@ -77,10 +77,13 @@ export function glyphStringMask(str: GlyphString): { bounds: Rect; alpha: Uint8A
         if (depth === 1) v = (g.data[src + (x >> 3)]! >> (7 - (x & 7))) & 1 ? 0xff : 0;
         else if (depth === 4) {
           const byte = g.data[src + (x >> 1)]!;
-          v = x & 1 ? (byte << 4) & 0xf0 : byte & 0xf0;
+          // The client takes the maximum of the second pixel of a byte against (byte << 4) as an
+          // int, before it is stored in 8 bits: the high nibble can win the comparison and the
+          // low nibble (shifted) is what is stored.
+          v = x & 1 ? byte << 4 : byte & 0xf0;
         } else v = g.data[src + x]!;
         // Glyphs overlap by OR for A1 and by maximum for A4/A8: both are the maximum here.
-        if (v > alpha[o + x]!) alpha[o + x] = v;
+        if (v > alpha[o + x]!) alpha[o + x] = v & 0xff;
       }
     }
   }
@@ -109,6 +112,9 @@ export function drawText(surface: CanvasSurface, box: Rect, clip: Clip, text: Te
           pos: { x: text.foreBrush.pos.x + m.bounds.left, y: text.foreBrush.pos.y + m.bounds.top },
         }
       : { type: BrushType.Solid, color: (text.foreBrush.color | 0xff000000) >>> 0 };
+  // An RGBA pattern keeps its alpha (the client composites the pixman image as it is); every
+  // other brush is opaque.
+  const opaque = brush.type !== BrushType.Pattern || !brush.pattern.hasAlpha ? 0xff000000 : 0;
   const dst = int32View(surface.words);
   const w = surface.width;
   const mw = m.bounds.right - m.bounds.left;
@@ -120,13 +126,16 @@ export function drawText(surface: CanvasSurface, box: Rect, clip: Clip, text: Te
     for (let x = x0; x < x1; x++) {
       const a = m.alpha[mo + x]!;
       if (a === 0) continue;
-      const s = row[x - x0]! | 0xff000000;
-      if (a === 0xff) {
+      const s = row[x - x0]! | opaque;
+      const sa = s >>> 24;
+      if (a === 0xff && sa === 0xff) {
         dst[y * w + x] = s;
         continue;
       }
-      // pixman OVER of (brush IN coverage): s' = s·a, d = s' + d·(255 - a), MUL_UN8 rounding.
-      const ia = 255 - a;
+      // pixman OVER of (brush IN coverage): s' = s·a, d = s' + d·(255 - alpha(s')), MUL_UN8
+      // rounding, channels saturated.
+      const ta = sa * a + 0x80;
+      const ia = 255 - ((ta + (ta >> 8)) >> 8);
       const d = dst[y * w + x]!;
       let out = 0;
       for (let shift = 0; shift < 32; shift += 8) {

@@ -9,6 +9,7 @@ import {
   drawComposite,
   Filter,
   isCanvasError,
+  pixmanOperator,
   Repeat,
 } from '../src/index.js';
 import { NO_CLIP, prng, randomWord, rect, surfaceWith } from './helpers.js';
@@ -300,6 +301,53 @@ describe('drawComposite', () => {
         });
       }
     }
+  });
+
+  it('runs DISJOINT/CONJOINT CLEAR, SRC and DST as plain CLEAR, SRC and DST (pixman optimize_operator)', () => {
+    expect([0x10, 0x11, 0x12, 0x13, 0x20, 0x21, 0x22, 0x2b, 0x01].map(pixmanOperator)).toEqual([
+      0x00, 0x01, 0x02, 0x13, 0x00, 0x01, 0x02, 0x2b, 0x01,
+    ]);
+    const r = prng(11);
+    const n = 64;
+    const src = img(
+      n,
+      1,
+      Array.from({ length: n }, () => randomWord(r)),
+    );
+    const mask = img(
+      n,
+      1,
+      Array.from({ length: n }, () => randomWord(r)),
+    );
+    const dest = Array.from({ length: n }, () => randomWord(r));
+    for (const [alias, plain] of [
+      [0x10, CompositeOp.Clear],
+      [0x11, CompositeOp.Src],
+      [0x12, CompositeOp.Dst],
+      [0x20, CompositeOp.Clear],
+      [0x21, CompositeOp.Src],
+      [0x22, CompositeOp.Dst],
+    ] as const) {
+      const a = surfaceWith(n, 1, dest, SurfaceFmt.A8r8g8b8);
+      const b = surfaceWith(n, 1, dest, SurfaceFmt.A8r8g8b8);
+      drawComposite(a, rect(0, 0, n, 1), NO_CLIP, draw(alias | CompositeFlags.HasMask, src, { mask }));
+      drawComposite(b, rect(0, 0, n, 1), NO_CLIP, draw(plain | CompositeFlags.HasMask, src, { mask }));
+      expect(row(a)).toEqual(row(b));
+    }
+  });
+
+  it('samples bilinear in float with 16-bit weights for the float-pipeline ops, as pixman', () => {
+    // A translation by 1/256 of a pixel: 7-bit weights round it to 0, pixman's float path keeps it.
+    const shift = { t00: 0x10000, t01: 0, t02: 0x100, t10: 0, t11: 0x10000, t12: 0 };
+    const src = img(2, 1, [0xff000000, 0xffffffff]);
+    const flags = CompositeFlags.HasSrcTransform | srcFilter(Filter.Bilinear);
+    const wide = surfaceWith(1, 1, [0], SurfaceFmt.A8r8g8b8);
+    drawComposite(wide, rect(0, 0, 1, 1), NO_CLIP, draw(0x23 | flags, src, { srcTransform: shift }));
+    expect(word(wide, 0)).toBe(0xff010101);
+    // OVER (8-bit pipeline) keeps pixman's 7-bit weights.
+    const narrow = surfaceWith(1, 1, [0], SurfaceFmt.A8r8g8b8);
+    drawComposite(narrow, rect(0, 0, 1, 1), NO_CLIP, draw(CompositeOp.Over | flags, src, { srcTransform: shift }));
+    expect(word(narrow, 0)).toBe(0xff000000);
   });
 
   it('refuses unknown op codes with a stable code', () => {

@@ -61,6 +61,13 @@ describe('FILL', () => {
     expect(rgbRows(s)).toEqual([[9, 0, 9, 0]]);
   });
 
+  it('inverts once where clip rectangles overlap (the clip is their union)', () => {
+    const s = surfaceWith(3, 1, [0, 0, 0]);
+    const clip = { type: ClipType.Rects, rects: [rect(0, 0, 2, 1), rect(1, 0, 3, 1)] } as const;
+    drawInvers(s, rect(0, 0, 3, 1), clip);
+    expect(rgbRows(s)).toEqual([[0xffffff, 0xffffff, 0xffffff]]);
+  });
+
   it('inverts the dest with no brush and OP_INVERS', () => {
     const s = surfaceWith(1, 1, [0x00123456]);
     drawFill(s, rect(0, 0, 1, 1), NO_CLIP, { type: BrushType.None }, Ropd.OpInvers);

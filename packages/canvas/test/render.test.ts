@@ -11,7 +11,7 @@ import {
   type SpiceImage,
 } from '@spice-ts/protocol';
 import { describe, expect, it } from 'vitest';
-import { bitmapResolver, createCanvasImage, imageFromSurface, renderDrawMessage } from '../src/index.js';
+import { AlphaFlags, bitmapResolver, createCanvasImage, imageFromSurface, renderDrawMessage } from '../src/index.js';
 import { NO_CLIP, rect, rgbRows, surfaceWith } from './helpers.js';
 
 const descriptor = { id: 1n, type: ImageType.Bitmap, flags: 0, width: 2, height: 1 };
@@ -80,6 +80,18 @@ describe('renderDrawMessage', () => {
       srcArea: rect(0, 0, 2, 1),
     });
     expect(rgbRows(s)).toEqual([[0x111111, 0x222222, 0xffffff]]);
+  });
+
+  it('ignores SRC_SURFACE_HAS_ALPHA on a bitmap source: its X byte is not alpha', () => {
+    const s = surfaceWith(2, 1, [0x808080, 0x808080]);
+    renderDrawMessage(s, DisplayMsg.DrawAlphaBlend, {
+      base: { surfaceId: 0, box: rect(0, 0, 2, 1), clip: NO_CLIP },
+      alphaFlags: AlphaFlags.SrcSurfaceHasAlpha,
+      alpha: 255,
+      srcBitmap: bitmap32,
+      srcArea: rect(0, 0, 2, 1),
+    });
+    expect(rgbRows(s)).toEqual([[0x111111, 0x222222]]);
   });
 
   it('draws a ROP3 with a pattern brush resolved like any image', () => {

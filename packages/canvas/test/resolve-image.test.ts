@@ -1,8 +1,12 @@
 import {
   createGlzDictionary,
+  decodeJpeg,
+  decodeJpegAlpha,
   encodeBitmapImage,
   encodeGlz,
   encodeGlzImage,
+  encodeJpegAlphaImage,
+  encodeJpegImage,
   encodeLz,
   encodeLz4Image,
   encodeLzImage,
@@ -351,17 +355,35 @@ describe('resolveImage: compressed images', () => {
     expect(rgbOf(drawn(img16).words)).toEqual(want16);
   });
 
-  it('refuses JPEG and JPEG_ALPHA with ERR_CANVAS_UNSUPPORTED naming JPEG', () => {
-    const jpeg: SpiceImage = { kind: 'binary', descriptor: descriptor(ImageType.Jpeg), data: new Uint8Array(4) };
-    expect(() => drawn(jpeg)).toThrow(expect.objectContaining({ code: CanvasErrorCode.Unsupported }));
-    expect(() => resolveImage(jpeg)).toThrow(/JPEG/);
-    const jpegAlpha: wire.Image = {
-      descriptor: descriptor(ImageType.JpegAlpha),
-      jpegAlpha: { flags: 0, jpegSize: 2, data: new Uint8Array(4) },
-    };
-    expect(() => resolveImage(jpegAlpha)).toThrow(
-      expect.objectContaining({ code: CanvasErrorCode.Unsupported, message: expect.stringMatching(/JPEG_ALPHA/) }),
-    );
+  it('decodes a JPEG image as the codecs decoder does, exactly', async () => {
+    const image = await encodeJpegImage(pixels(81), { id: 8n });
+    if (image.kind !== 'binary') throw new Error('a JPEG image has a binary body');
+    const want = decodeJpeg(image.data).pixels;
+    const resolved = resolveImage(image);
+    expect(resolved?.hasAlpha).toBe(false);
+    expect(rgbOf(drawn(image).words)).toEqual(rgbOf(wordsOf(want)));
+  });
+
+  it('decodes a JPEG_ALPHA image (generated form) to colour with its alpha, exactly', async () => {
+    const image = await encodeJpegAlphaImage(pixels(82, true), { id: 9n });
+    const body = image.jpegAlpha;
+    if (!body) throw new Error('a JPEG_ALPHA image has a jpegAlpha body');
+    const want = wordsOf(decodeJpegAlpha(body));
+    const resolved = resolveImage(image);
+    expect(resolved?.hasAlpha).toBe(true);
+    expect(Array.from(resolved?.words ?? [])).toEqual(Array.from(want));
+    expect(rgbOf(drawn(image).words)).toEqual(rgbOf(want));
+  });
+
+  it('checks a JPEG against its descriptor and the context size limit', async () => {
+    const image = await encodeJpegImage(pixels(83), { id: 10n });
+    const lying = { ...image, descriptor: { ...image.descriptor, height: H + 1 } } as SpiceImage;
+    expect(() => resolveImage(lying)).toThrow(expect.objectContaining({ code: CanvasErrorCode.InvalidImage }));
+    const alpha = await encodeJpegAlphaImage(pixels(84, true), { id: 11n });
+    const lyingAlpha: wire.Image = { ...alpha, descriptor: { ...alpha.descriptor, width: W - 1 } };
+    expect(() => resolveImage(lyingAlpha)).toThrow(expect.objectContaining({ code: CanvasErrorCode.InvalidImage }));
+    expect(() => resolveImage(image, { maxImageBytes: W * H * 4 - 4 })).toThrow(/JPEG/);
+    expect(resolveImage(image, { maxImageBytes: W * H * 4 })?.width).toBe(W);
   });
 
   it('refuses an image whose decoded size contradicts its descriptor', () => {

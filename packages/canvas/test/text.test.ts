@@ -48,6 +48,56 @@ describe('DRAW_TEXT', () => {
     expect(rgbRows(s)).toEqual([[0x007f80, 0x000ff0]]);
   });
 
+  it("compares an A4 glyph's second pixel as (byte << 4) before keeping 8 bits, as the client does", () => {
+    const glyph = (x: number, byte: number): RasterGlyph => ({
+      renderPos: { x, y: 0 },
+      glyphOrigin: { x: 0, y: 0 },
+      width: 2,
+      height: 1,
+      data: Uint8Array.of(byte),
+    });
+    // Pixel 1: 0x90 from the first glyph, then 0x12 << 4 = 0x120 wins and 0x20 is stored.
+    // Pixel 2: 0x30 from the second glyph's second pixel against 0x00 << 4.
+    const m = glyphStringMask({ flags: StringFlags.RasterA4, glyphs: [glyph(1, 0x90), glyph(0, 0x12)] });
+    expect([...(m?.alpha ?? [])]).toEqual([0x10, 0x20, 0x00]);
+    const n = glyphStringMask({ flags: StringFlags.RasterA4, glyphs: [glyph(1, 0x90), glyph(0, 0x05)] });
+    expect([...(n?.alpha ?? [])]).toEqual([0x00, 0x90, 0x00]);
+  });
+
+  it('composites an RGBA pattern fore brush OVER with its own alpha', () => {
+    const dot = (x: number): RasterGlyph => ({
+      renderPos: { x, y: 0 },
+      glyphOrigin: { x: 0, y: 0 },
+      width: 1,
+      height: 1,
+      data: Uint8Array.of(0x80),
+    });
+    // Premultiplied red at alpha 0x80.
+    const foreBrush = { type: BrushType.Pattern, pattern: image(1, 1, [0x80400000], true), pos: { x: 0, y: 0 } };
+    const s = surfaceWith(2, 1, [0x00ff00, 0x00ff00]);
+    drawText(s, rect(0, 0, 2, 1), NO_CLIP, text(StringFlags.RasterA1, [dot(0)], { foreBrush }));
+    // 0x40 red + green·(255 - 0x80)
+    expect(rgbRows(s)).toEqual([[0x407f00, 0x00ff00]]);
+    const a4: RasterGlyph = { ...dot(1), data: Uint8Array.of(0x80) };
+    drawText(s, rect(0, 0, 2, 1), NO_CLIP, text(StringFlags.RasterA4, [a4], { foreBrush }));
+    // coverage 0x80: s' = s·0x80 (alpha 0x40, red 0x20), green·(255 - 0x40)
+    expect(rgbRows(s)).toEqual([[0x407f00, 0x20bf00]]);
+  });
+
+  it('draws an xRGB pattern fore brush opaque', () => {
+    const s = surfaceWith(1, 1, [0x00ff00]);
+    const g: RasterGlyph = {
+      renderPos: { x: 0, y: 0 },
+      glyphOrigin: { x: 0, y: 0 },
+      width: 1,
+      height: 1,
+      data: Uint8Array.of(0x80),
+    };
+    const foreBrush = { type: BrushType.Pattern, pattern: image(1, 1, [0x00400000]), pos: { x: 0, y: 0 } };
+    drawText(s, rect(0, 0, 1, 1), NO_CLIP, text(StringFlags.RasterA1, [g], { foreBrush }));
+    expect(rgbRows(s)).toEqual([[0x400000]]);
+  });
+
   it('takes the maximum where A8 glyphs overlap', () => {
     const g1: RasterGlyph = {
       renderPos: { x: 0, y: 0 },

@@ -156,8 +156,8 @@ async function expectKnownMismatch(name: string, sceneOrOptions: Scene | SceneOp
     if (isFrameMismatchError(error)) throw error;
   }
 }
-describe('canvas agreement with spice-gtk, known disagreements', () => {
-  it.fails('overlapping clip rectangles: the client clips to their union, the canvas draws once per rectangle (INVERS twice)', async () => {
+describe('canvas agreement with spice-gtk: fixed disagreements, and the known ones left', () => {
+  it('agrees (was a canvas bug): overlapping clip rectangles: the client clips to their union, the canvas draws once per rectangle (INVERS twice)', async () => {
     const scene = generateScene({ seed: 401, count: 0 });
     const invers: SceneDraw = {
       family: SceneFamily.RasterOps,
@@ -177,19 +177,19 @@ describe('canvas agreement with spice-gtk, known disagreements', () => {
         mask: display.NO_MASK,
       },
     };
-    await expectKnownMismatch('overlapping-clips', { ...scene, draws: [...scene.draws, invers] });
+    await expectExact('overlapping-clips', { ...scene, draws: [...scene.draws, invers] });
   });
 
-  it.fails("overlapping A4 glyphs: the client's MAX compares the odd pixel's (byte << 4) before truncating to 8 bits", async () => {
-    await expectKnownMismatch(SceneFamily.TextA4Overlap, family(SceneFamily.TextA4Overlap, 402));
+  it("agrees (was a canvas bug): overlapping A4 glyphs: the client's MAX compares the odd pixel's (byte << 4) before truncating to 8 bits", async () => {
+    await expectExact(SceneFamily.TextA4Overlap, family(SceneFamily.TextA4Overlap, 402));
   });
 
-  it.fails('text with an RGBA pattern fore brush: the client composites OVER with the pattern alpha', async () => {
-    await expectKnownMismatch(SceneFamily.TextRgbaPattern, family(SceneFamily.TextRgbaPattern, 403));
+  it('agrees (was a canvas bug): text with an RGBA pattern fore brush: the client composites OVER with the pattern alpha', async () => {
+    await expectExact(SceneFamily.TextRgbaPattern, family(SceneFamily.TextRgbaPattern, 403));
   });
 
-  it.fails('SRC_SURFACE_HAS_ALPHA on a bitmap source: the client ignores it (surfaces only), the canvas reads the X byte as alpha', async () => {
-    await expectKnownMismatch(SceneFamily.AlphaBlendSrcSurfaceFlag, family(SceneFamily.AlphaBlendSrcSurfaceFlag, 407));
+  it('agrees (was a canvas bug): SRC_SURFACE_HAS_ALPHA on a bitmap source: the client ignores it (surfaces only), the canvas reads the X byte as alpha', async () => {
+    await expectExact(SceneFamily.AlphaBlendSrcSurfaceFlag, family(SceneFamily.AlphaBlendSrcSurfaceFlag, 407));
   });
 
   it.fails('bitmaps without alpha drawn into an ARGB surface: the client keeps their X byte (palette entry top byte, 32BIT padding; 0 for 24BIT) as alpha', async () => {
@@ -236,12 +236,12 @@ describe('canvas agreement with spice-gtk, known disagreements', () => {
     await expectKnownMismatch(SceneFamily.TextA8, family(SceneFamily.TextA8, 404));
   });
 
-  it.fails('DISJOINT/CONJOINT CLEAR, SRC, DST with a mask: pixman runs them as CLEAR/SRC/DST in 8 bits, the canvas in float', async () => {
-    await expectKnownMismatch(SceneFamily.CompositePdAliases, family(SceneFamily.CompositePdAliases, 405));
+  it('agrees (was a canvas bug): DISJOINT/CONJOINT CLEAR, SRC, DST with a mask: pixman runs them as CLEAR/SRC/DST in 8 bits, the canvas in float', async () => {
+    await expectExact(SceneFamily.CompositePdAliases, family(SceneFamily.CompositePdAliases, 405));
   });
 
-  it.fails('float-pipeline operators with bilinear sampling under a transform: pixman interpolates in float with 16-bit weights', async () => {
-    await expectKnownMismatch(
+  it('agrees (was a canvas bug): float-pipeline operators with bilinear sampling under a transform: pixman interpolates in float with 16-bit weights', async () => {
+    await expectExact(
       SceneFamily.CompositeTransformedFloatBilinear,
       family(SceneFamily.CompositeTransformedFloatBilinear, 406),
     );
