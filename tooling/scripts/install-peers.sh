@@ -19,6 +19,7 @@ PEERS=(
   tshark                       # Wireshark's SPICE dissector checks our traffic (tshark e2e test)
   chromium                     # the browser spice-html5 runs in (driven by playwright-core)
   spice-html5                  # the web client our server serves over HTTP + WebSocket
+  libsasl2-modules             # SCRAM and PLAIN client plugins for spice-gtk's SASL (sasl e2e test)
 )
 
 check_only=0

@@ -37,6 +37,7 @@ import {
   MouseMode,
   SPICE_VERSION_MAJOR,
   TICKET_CIPHERTEXT_BYTES,
+  TICKET_PUBKEY_BYTES,
 } from '@spice-ts/protocol';
 import { AuthRateLimiter, type AuthRateLimitInit } from './auth-rate-limiter.js';
 import type { KeyboardDevice, MouseDevice, TabletDevice } from './devices.js';
@@ -54,7 +55,15 @@ import { type InputsChannel, inputsChannel } from './inputs-channel.js';
 import { LinkReader } from './link-reader.js';
 import { type MainChannel, mainChannel } from './main-channel.js';
 import { LabelledCounter, type MetricFamily, renderPrometheus } from './metrics.js';
-import { checkTicket, createLinkKey, decryptTicket, MAX_TICKET_PASSWORD, type TicketPolicy } from './ticket.js';
+import { createSaslAuthenticator, type SaslAuthenticator, type SaslInit } from './sasl.js';
+import {
+  checkTicket,
+  createLinkKey,
+  decryptTicket,
+  type LinkKey,
+  MAX_TICKET_PASSWORD,
+  type TicketPolicy,
+} from './ticket.js';
 import { DEFAULT_WEB_CLIENT_DIR } from './web-client-page.js';
 import { isWebSocketUpgrade, WebSocketStream, websocketHandshake } from './websocket.js';
 
@@ -142,6 +151,12 @@ export interface SpiceServerInit {
   authRateLimit?: AuthRateLimitInit;
   /** Ticket password. Without one, ticketing is off: allowed on loopback, elsewhere only with `disableTicketing`. */
   password?: string | null;
+  /**
+   * SASL instead of tickets (spice-gtk): the link reply offers AUTH_SASL, and clients log in with
+   * a user name and password through SCRAM-SHA-256 (anywhere) or PLAIN (TLS and UNIX socket only).
+   * Failures count towards `authRateLimit`. A client that cannot do SASL is refused.
+   */
+  sasl?: SaslInit;
   /** Seconds the password stays valid (0 or absent: forever). */
   passwordLifetimeSec?: number;
   /** Accept clients without a password on a non-loopback address. */
@@ -302,6 +317,7 @@ class Reds implements SpiceServer {
   private readonly displays: DisplayWorker[];
   private readonly logger: Logger;
   private ticket: TicketPolicy;
+  private readonly sasl: SaslAuthenticator | null;
   private readonly servers: Server[] = [];
   /** Every accepted socket (TLS sockets once their handshake is done). */
   private readonly sockets = new Set<Socket>();
@@ -335,7 +351,8 @@ class Reds implements SpiceServer {
     if (password !== null && password.length > MAX_TICKET_PASSWORD) {
       throw new BadConfigError(`password longer than ${MAX_TICKET_PASSWORD} characters`);
     }
-    if (password === null && !isLoopback(host) && !init.disableTicketing) {
+    this.sasl = init.sasl ? createSaslAuthenticator(init.sasl) : null;
+    if (password === null && this.sasl === null && !isLoopback(host) && !init.disableTicketing) {
       throw new BadConfigError(
         `refusing to listen on ${host} without a password: set a password, or disable ticketing explicitly`,
       );
@@ -849,6 +866,73 @@ class Reds implements SpiceServer {
     linger(stream, this.lingerMs);
   }
 
+  /**
+   * The SASL branch of the link phase, after the link reply (upstream reds_handle_auth_mechanism):
+   * true when the client is in; otherwise the refusal was sent and the connection is closing.
+   */
+  private async authenticateSasl(
+    sasl: SaslAuthenticator,
+    stream: Duplex,
+    reader: LinkReader,
+    conn: Conn,
+    caps: CapabilitySet,
+    log: Logger,
+  ): Promise<boolean> {
+    if (!caps.has(CommonCap.ProtocolAuthSelection) || !caps.has(CommonCap.AuthSasl)) {
+      // Upstream answers a client without auth selection VERSION_MISMATCH when SASL is on.
+      reader.dispose();
+      this.refuse(stream, LinkErr.VersionMismatch, log, 'SASL is required and the client cannot do it');
+      return false;
+    }
+    const mech = decodeLinkU32(await reader.read(4, 'auth mechanism'), 'auth mechanism');
+    if (mech !== AuthMechanism.Sasl) {
+      reader.dispose();
+      this.refuseResult(stream, LinkErr.InvalidData, log, 'SASL is required; connection closed', { mechanism: mech });
+      return false;
+    }
+    let flushed: Promise<void> = Promise.resolve();
+    const write = (bytes: Uint8Array): void => {
+      flushed = new Promise((resolve) => stream.write(bytes, () => resolve()));
+    };
+    const result = await sasl.authenticate(
+      { read: (n, stage) => reader.read(n, stage), write },
+      { secure: conn.secure },
+    );
+    if (result.ok) {
+      log.info({ user: result.user, mechanism: result.mechanism }, 'SASL authentication succeeded');
+      // spice-gtk reads the link result that follows through its SASL layer, which keeps whatever
+      // else came in the same read and then waits for the socket: the channel's first messages
+      // must not share a TLS record with the link result, or they sit unread. Once the SASL reply
+      // has left, the link result is a write of its own and what follows is queued behind it.
+      await flushed;
+      return true;
+    }
+    // The refusal is on the wire already; passwords are never part of `detail`.
+    reader.dispose();
+    this.counters.rejected += 1;
+    this.counters.authFailures += 1;
+    if (result.failure !== 'bad-credentials') this.counters.badInput += 1;
+    this.authFailuresBy.inc({ reason: `sasl-${result.failure}` });
+    if (this.limiter.recordFailure(conn.address)) {
+      log.warn(
+        {
+          address: conn.address,
+          failures: this.limiter.maxFailures,
+          windowMs: this.limiter.windowMs,
+          blockMs: this.limiter.blockMs,
+        },
+        'address blocked after repeated authentication failures',
+      );
+    }
+    log.warn(
+      { failure: result.failure, detail: result.detail, user: result.user, mechanism: result.mechanism },
+      'SASL authentication failed',
+    );
+    stream.end();
+    linger(stream, this.lingerMs);
+    return false;
+  }
+
   private async link(stream: Duplex, reader: LinkReader, conn: Conn, headerBytes: Uint8Array): Promise<void> {
     const log = conn.log;
     let header: LinkHeader;
@@ -901,44 +985,52 @@ class Reds implements SpiceServer {
       reader.dispose();
       return this.refuse(stream, LinkErr.ChannelNotAvailable, clog, 'no such channel');
     }
-    const key = await createLinkKey();
-    const common = CapabilitySet.of(CommonCap.ProtocolAuthSelection, CommonCap.AuthSpice, CommonCap.MiniHeader);
+    // With SASL the client ignores the RSA key (upstream sends zeros): skip the key generation.
+    const auth: { sasl: SaslAuthenticator } | { key: LinkKey } = this.sasl
+      ? { sasl: this.sasl }
+      : { key: await createLinkKey() };
+    const authCap = 'sasl' in auth ? CommonCap.AuthSasl : CommonCap.AuthSpice;
+    const common = CapabilitySet.of(CommonCap.ProtocolAuthSelection, authCap, CommonCap.MiniHeader);
     stream.write(
       encodeLinkReply({
         error: LinkErr.Ok,
-        pubKey: key.publicDer,
+        pubKey: 'key' in auth ? auth.key.publicDer : new Uint8Array(TICKET_PUBKEY_BYTES),
         commonCaps: common,
         channelCaps: channel.caps ?? new CapabilitySet(),
       }),
     );
-    if (mess.commonCaps.has(CommonCap.ProtocolAuthSelection)) {
-      const mech = decodeLinkU32(await reader.read(4, 'auth mechanism'), 'auth mechanism');
-      if (mech !== AuthMechanism.Spice) {
+    if ('sasl' in auth) {
+      if (!(await this.authenticateSasl(auth.sasl, stream, reader, conn, mess.commonCaps, clog))) return;
+    } else {
+      if (mess.commonCaps.has(CommonCap.ProtocolAuthSelection)) {
+        const mech = decodeLinkU32(await reader.read(4, 'auth mechanism'), 'auth mechanism');
+        if (mech !== AuthMechanism.Spice) {
+          reader.dispose();
+          return this.refuseResult(stream, LinkErr.InvalidData, clog, 'unsupported auth mechanism; connection closed', {
+            mechanism: mech,
+          });
+        }
+      }
+      const ticket = await reader.read(TICKET_CIPHERTEXT_BYTES, 'ticket');
+      // The password itself is never logged: only the verdict.
+      const verdict = checkTicket(this.ticket, decryptTicket(auth.key, ticket), performance.now());
+      if (verdict !== 'ok') {
         reader.dispose();
-        return this.refuseResult(stream, LinkErr.InvalidData, clog, 'unsupported auth mechanism; connection closed', {
-          mechanism: mech,
-        });
+        this.counters.authFailures += 1;
+        this.authFailuresBy.inc({ reason: verdict });
+        if (this.limiter.recordFailure(conn.address)) {
+          clog.warn(
+            {
+              address: conn.address,
+              failures: this.limiter.maxFailures,
+              windowMs: this.limiter.windowMs,
+              blockMs: this.limiter.blockMs,
+            },
+            'address blocked after repeated authentication failures',
+          );
+        }
+        return this.refuseResult(stream, LinkErr.PermissionDenied, clog, 'authentication failed', { verdict });
       }
-    }
-    const ticket = await reader.read(TICKET_CIPHERTEXT_BYTES, 'ticket');
-    // The password itself is never logged: only the verdict.
-    const verdict = checkTicket(this.ticket, decryptTicket(key, ticket), performance.now());
-    if (verdict !== 'ok') {
-      reader.dispose();
-      this.counters.authFailures += 1;
-      this.authFailuresBy.inc({ reason: verdict });
-      if (this.limiter.recordFailure(conn.address)) {
-        clog.warn(
-          {
-            address: conn.address,
-            failures: this.limiter.maxFailures,
-            windowMs: this.limiter.windowMs,
-            blockMs: this.limiter.blockMs,
-          },
-          'address blocked after repeated authentication failures',
-        );
-      }
-      return this.refuseResult(stream, LinkErr.PermissionDenied, clog, 'authentication failed', { verdict });
     }
     this.limiter.recordSuccess(conn.address);
     let client: RedClient;

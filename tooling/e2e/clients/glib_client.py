@@ -7,7 +7,7 @@ comes earlier in PATH may lack `gi`).  It opens no window.
 
 What it does, in order:
   1. connects to HOST:PORT (or --tls-port with --ca-file, or --unix-path; with --password as the
-     ticket) and every channel the server lists,
+     ticket, or --username and --password for SASL) and every channel the server lists,
      except sound, usbredir and smartcard;
   2. waits until the primary surface exists and the display has been quiet (no invalidate and
      no display-channel traffic) for --idle-ms (0: do not wait for quiet);
@@ -213,6 +213,10 @@ class Client:
             self.session.props.unix_path = args.unix_path
         if args.password is not None:
             self.session.props.password = args.password
+        if args.username is not None:
+            # With SASL (the server offers AUTH_SASL), spice-gtk logs in as this user with
+            # --password; without SASL the user name is not used.
+            self.session.props.username = args.username
         for prop in ("enable-audio", "enable-usbredir", "enable-smartcard"):
             self.session.set_property(prop, False)
 
@@ -632,7 +636,8 @@ def main():
                                        "4 auth failed, 5 disconnected")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--password", help="ticket password")
+    p.add_argument("--password", help="ticket password (or SASL password with --username)")
+    p.add_argument("--username", help="SASL user name (spice-gtk uses SASL when the server offers it)")
     p.add_argument("--tls-port", type=int, help="the server's TLS port (channels told NEED_SECURED reconnect there)")
     p.add_argument("--ca-file", help="CA certificate (PEM) that signed the server's TLS certificate")
     p.add_argument("--unix-path", help="connect to this UNIX socket instead of HOST:PORT")
