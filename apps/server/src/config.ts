@@ -2,24 +2,28 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IMAGE_COMPRESSION_MODES, type ImageCompressionMode } from '@spice-ts/display';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  CHANNEL_NAMES,
+  type ChannelName,
+  CONFIG_ENV,
+  ConfigError,
+  flagName,
+  LINK_TIMEOUT_RANGE_MS,
+  LOG_LEVELS,
+  MAX_PASSWORD_LIFETIME_SEC,
+  mergeSources,
+  OPTION_KEYS,
+  type OptionKey,
+  type RawOptions,
+  type RawValue,
+  readConfigEnv,
+  readConfigFile,
+} from './config-sources.js';
 
 export type LogFormat = 'pretty' | 'json';
 export type ClientsPolicy = 'replace' | 'share' | 'refuse';
 
-/** Channel names for --secure-channels (upstream's names, as in qemu's tls-channel=...). */
-export const CHANNEL_NAMES = [
-  'main',
-  'display',
-  'inputs',
-  'cursor',
-  'playback',
-  'record',
-  'smartcard',
-  'usbredir',
-  'port',
-  'webdav',
-] as const;
-export type ChannelName = (typeof CHANNEL_NAMES)[number];
+export { CHANNEL_NAMES, type ChannelName, ConfigError, isConfigError } from './config-sources.js';
 
 /** Everything the binary can be told, after validation. */
 export interface AppConfig {
@@ -87,6 +91,12 @@ export function createCommand(): Command {
   return new Command('spice-ts')
     .description('A SPICE remote-display server. Without other sources it serves the built-in demo guest.')
     .addOption(
+      new Option(
+        '-c, --config <file>',
+        'read options from a JSON (or flat YAML: .yaml/.yml) file; keys are the flags in camelCase ({"port": 5901, "tlsPort": 5902}); also SPICE_TS_CONFIG',
+      ),
+    )
+    .addOption(
       new Option('-p, --port <port>', 'TCP port to listen on')
         .default(DEFAULT_CONFIG.port)
         .argParser(integer('--port', 0, 65535)),
@@ -117,13 +127,13 @@ export function createCommand(): Command {
       new Option(
         '--password <password>',
         'ticket password clients must give (visible in ps; prefer --password-file or SPICE_TS_PASSWORD)',
-      ).env('SPICE_TS_PASSWORD'),
+      ),
     )
     .addOption(new Option('--password-file <path>', 'read the ticket password from the first line of a file'))
     .addOption(
       new Option('--password-lifetime <seconds>', 'password expires this many seconds after start (0: never)')
         .default(0)
-        .argParser(integer('--password-lifetime', 0, 10 * 365 * 86400)),
+        .argParser(integer('--password-lifetime', 0, MAX_PASSWORD_LIFETIME_SEC)),
     )
     .addOption(new Option('--disable-ticketing', 'allow clients without a password on a non-loopback address'))
     .addOption(
@@ -135,14 +145,10 @@ export function createCommand(): Command {
     .addOption(
       new Option('--link-timeout <ms>', 'drop clients that do not finish the link phase in time')
         .default(DEFAULT_CONFIG.linkTimeoutMs)
-        .argParser(integer('--link-timeout', 100, 3_600_000)),
+        .argParser(integer('--link-timeout', ...LINK_TIMEOUT_RANGE_MS)),
     )
     .addOption(new Option('--no-net-test', 'skip the bandwidth test on the main channel'))
-    .addOption(
-      new Option('--log-level <level>', 'log level')
-        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
-        .default('info'),
-    )
+    .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('info'))
     .addOption(
       new Option(
         '--log-format <format>',
@@ -195,11 +201,16 @@ export function createCommand(): Command {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nExamples:\n  spice-ts                          demo guest on 127.0.0.1:5900, no password\n  spice-ts --port 5901 --password-file ~/.spice-pw\n  spice-ts --tls-port 5901 --tls-cert cert.pem --tls-key key.pem --secure-channels main,inputs\n  spice-ts --replay session.spice.xz --realtime\n\nConnect with:  remote-viewer spice://127.0.0.1:5900\nIn a browser:  http://127.0.0.1:5900/ (needs the spice-html5 package)',
+      '\nEvery option can also come from the config file (its camelCase key) or from SPICE_TS_<KEY>\n(SPICE_TS_PORT, SPICE_TS_TLS_PORT, SPICE_TS_PASSWORD, ...); flags win over the environment, which\nwins over the file.\n\nExamples:\n  spice-ts                          demo guest on 127.0.0.1:5900, no password\n  spice-ts --port 5901 --password-file ~/.spice-pw\n  spice-ts --tls-port 5901 --tls-cert cert.pem --tls-key key.pem --secure-channels main,inputs\n  spice-ts --replay session.spice.xz --realtime\n\nConnect with:  remote-viewer spice://127.0.0.1:5900\nIn a browser:  http://127.0.0.1:5900/ (needs the spice-html5 package)',
     );
 }
 
-/** Parses argv (without the node and script entries) into a validated AppConfig. */
+/**
+ * Parses argv (without the node and script entries), the environment and the config file
+ * (`--config FILE` or SPICE_TS_CONFIG) into a validated AppConfig. Precedence: flags, then
+ * SPICE_TS_* variables, then the file, then the defaults. Bad values throw a ConfigError that
+ * names the source and the key (`spice.json: port: must be an integer from 0 to 65535`).
+ */
 export function parseConfig(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -209,93 +220,90 @@ export function parseConfig(
   const args = argv[0] === '--' ? argv.slice(1) : [...argv];
   const command = createCommand().exitOverride();
   command.parse(args, { from: 'user' });
-  const o = command.opts<{
-    port: number;
-    addr: string;
-    tlsPort?: number;
-    tlsCert?: string;
-    tlsKey?: string;
-    tlsCa?: string;
-    unixSocket?: string;
-    secureChannels?: string;
-    http: boolean;
-    password?: string;
-    passwordFile?: string;
-    passwordLifetime: number;
-    disableTicketing?: boolean;
-    clients: ClientsPolicy;
-    name: string;
-    linkTimeout: number;
-    netTest: boolean;
-    logLevel: string;
-    logFormat?: LogFormat;
-    demoWidth: number;
-    demoHeight: number;
-    demoFps: number;
-    demoAnimation: boolean;
-    replay?: string;
-    imageCompression: ImageCompressionMode;
-    realtime?: boolean;
-    exitWhenDone?: boolean;
-    wait?: boolean;
-    record?: string;
-  }>();
-  for (const flag of ['realtime', 'exitWhenDone', 'wait'] as const) {
-    if (o[flag] && !o.replay) {
-      const name = flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw new InvalidArgumentError(`--${name} only makes sense with --replay <file>.`);
-    }
+  const parsed = command.opts<Record<string, unknown>>();
+  const flags: RawOptions = {};
+  for (const key of OPTION_KEYS) {
+    if (command.getOptionValueSource(key) === 'cli') flags[key] = parsed[key] as RawValue;
   }
-  if (o.record && o.replay && resolve(o.record) === resolve(o.replay)) {
-    throw new InvalidArgumentError('--record and --replay name the same file.');
+  const configFile = (parsed.config as string | undefined) ?? env[CONFIG_ENV];
+  const o = mergeSources([
+    ...(configFile !== undefined && configFile !== ''
+      ? [{ source: configFile, options: readConfigFile(configFile) }]
+      : []),
+    { source: 'environment', options: readConfigEnv(env) },
+    { source: 'command line', options: flags },
+  ]);
+  const num = (key: OptionKey, fallback: number) => (o[key] ?? fallback) as number;
+  const bool = (key: OptionKey, fallback: boolean) => (o[key] ?? fallback) as boolean;
+  const str = (key: OptionKey, fallback: string) => (o[key] ?? fallback) as string;
+  const opt = (key: OptionKey): string | undefined => o[key] as string | undefined;
+  const bad = (key: OptionKey | null, problem: string): never => {
+    throw new ConfigError(key === null ? 'config' : flagName(key), null, problem);
+  };
+
+  const replay = opt('replay');
+  for (const key of ['realtime', 'exitWhenDone', 'wait'] as const) {
+    if (o[key] === true && !replay) bad(key, 'only makes sense with --replay <file>.');
   }
-  const hasTls = o.tlsPort !== undefined;
-  if (hasTls && (!o.tlsCert || !o.tlsKey)) {
-    throw new InvalidArgumentError('--tls-port needs --tls-cert <path> and --tls-key <path>.');
+  const record = opt('record');
+  if (record && replay && resolve(record) === resolve(replay)) bad('record', 'names the same file as --replay.');
+  const tlsPort = o.tlsPort as number | undefined;
+  const hasTls = tlsPort !== undefined;
+  const tlsCert = opt('tlsCert');
+  const tlsKey = opt('tlsKey');
+  if (hasTls && (!tlsCert || !tlsKey)) bad('tlsPort', 'needs --tls-cert <path> and --tls-key <path>.');
+  for (const key of ['tlsCert', 'tlsKey', 'tlsCa'] as const) {
+    if (o[key] !== undefined && !hasTls) bad(key, 'only makes sense with --tls-port <port>.');
   }
-  for (const flag of ['tlsCert', 'tlsKey', 'tlsCa'] as const) {
-    if (o[flag] && !hasTls) {
-      const name = flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw new InvalidArgumentError(`--${name} only makes sense with --tls-port <port>.`);
-    }
+  const list = o.secureChannels;
+  const secureChannels = parseChannelList(Array.isArray(list) ? list.join(',') : (list as string | undefined));
+  const unixSocket = opt('unixSocket');
+  if (secureChannels.length > 0 && !hasTls && !unixSocket) {
+    bad('secureChannels', 'needs --tls-port (or --unix-socket): the channels must be reachable.');
   }
-  const secureChannels = parseChannelList(o.secureChannels);
-  if (secureChannels.length > 0 && !hasTls && !o.unixSocket) {
-    throw new InvalidArgumentError(
-      '--secure-channels needs --tls-port (or --unix-socket): the channels must be reachable.',
-    );
-  }
-  let password = o.password ?? env.SPICE_TS_PASSWORD ?? null;
-  if (o.passwordFile) {
+  let password = opt('password') ?? null;
+  const passwordFile = opt('passwordFile');
+  if (passwordFile) {
     try {
-      password = readFileSync(o.passwordFile, 'utf8').split(/\r?\n/)[0] ?? '';
+      password = readFileSync(passwordFile, 'utf8').split(/\r?\n/)[0] ?? '';
     } catch (error) {
-      throw new InvalidArgumentError(`cannot read --password-file ${o.passwordFile}: ${(error as Error).message}`);
+      bad('passwordFile', `cannot read ${passwordFile}: ${(error as Error).message}`);
     }
   }
+  const logFormat = opt('logFormat') as LogFormat | undefined;
   return {
-    host: o.addr,
-    port: o.port,
-    tlsPort: o.tlsPort ?? null,
-    tls: hasTls && o.tlsCert && o.tlsKey ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa ?? null } : null,
-    unixSocket: o.unixSocket ?? null,
+    host: str('addr', DEFAULT_CONFIG.host),
+    port: num('port', DEFAULT_CONFIG.port),
+    tlsPort: tlsPort ?? null,
+    tls: hasTls && tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey, ca: opt('tlsCa') ?? null } : null,
+    unixSocket: unixSocket ?? null,
     secureChannels,
-    http: o.http,
+    http: bool('http', DEFAULT_CONFIG.http),
     password,
-    passwordLifetimeSec: o.passwordLifetime,
-    disableTicketing: o.disableTicketing ?? false,
-    clients: o.clients,
-    name: o.name,
-    linkTimeoutMs: o.linkTimeout,
-    netTest: o.netTest,
-    logLevel: o.logLevel,
-    logFormat: o.logFormat ?? (isTty ? 'pretty' : 'json'),
-    demo: { width: o.demoWidth, height: o.demoHeight, fps: o.demoFps, animate: o.demoAnimation },
-    imageCompression: o.imageCompression,
-    replay: o.replay
-      ? { file: o.replay, realtime: o.realtime ?? false, exitWhenDone: o.exitWhenDone ?? false, wait: o.wait ?? false }
+    passwordLifetimeSec: num('passwordLifetime', DEFAULT_CONFIG.passwordLifetimeSec),
+    disableTicketing: bool('disableTicketing', DEFAULT_CONFIG.disableTicketing),
+    clients: str('clients', DEFAULT_CONFIG.clients) as ClientsPolicy,
+    name: str('name', DEFAULT_CONFIG.name),
+    linkTimeoutMs: num('linkTimeout', DEFAULT_CONFIG.linkTimeoutMs),
+    netTest: bool('netTest', DEFAULT_CONFIG.netTest),
+    logLevel: str('logLevel', DEFAULT_CONFIG.logLevel),
+    logFormat: logFormat ?? (isTty ? 'pretty' : 'json'),
+    demo: {
+      width: num('demoWidth', DEFAULT_CONFIG.demo.width),
+      height: num('demoHeight', DEFAULT_CONFIG.demo.height),
+      fps: num('demoFps', DEFAULT_CONFIG.demo.fps),
+      animate: bool('demoAnimation', DEFAULT_CONFIG.demo.animate),
+    },
+    imageCompression: str('imageCompression', DEFAULT_CONFIG.imageCompression) as ImageCompressionMode,
+    replay: replay
+      ? {
+          file: replay,
+          realtime: bool('realtime', false),
+          exitWhenDone: bool('exitWhenDone', false),
+          wait: bool('wait', false),
+        }
       : null,
-    record: o.record ?? null,
+    record: record ?? null,
   };
 }
 
@@ -309,8 +317,10 @@ export function parseChannelList(list: string | undefined): ChannelName[] {
   if (names.includes('all')) return [...CHANNEL_NAMES];
   for (const n of names) {
     if (!(CHANNEL_NAMES as readonly string[]).includes(n)) {
-      throw new InvalidArgumentError(
-        `--secure-channels: unknown channel "${n}" (known: ${CHANNEL_NAMES.join(', ')}, all).`,
+      throw new ConfigError(
+        '--secure-channels',
+        null,
+        `unknown channel "${n}" (known: ${CHANNEL_NAMES.join(', ')}, all).`,
       );
     }
   }
