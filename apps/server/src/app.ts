@@ -167,6 +167,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<App> 
           }
         : {}),
       ...(config.unixSocket !== null ? { unixSocket: config.unixSocket } : {}),
+      ...(config.sasl ? { sasl: { users: config.sasl.users, mechanisms: config.sasl.mechanisms } } : {}),
       secureChannels: config.secureChannels.map(channelType),
       http: config.http,
       password: config.password,

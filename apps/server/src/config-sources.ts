@@ -94,6 +94,8 @@ export const OPTION_KINDS = {
   exitWhenDone: BOOL,
   wait: BOOL,
   record: PATH,
+  saslUsers: PATH,
+  saslMechanisms: { type: 'list' },
 } as const satisfies Record<string, OptionKind>;
 
 export type OptionKey = keyof typeof OPTION_KINDS;

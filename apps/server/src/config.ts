@@ -34,6 +34,8 @@ export interface AppConfig {
   tls: { cert: string; key: string; ca: string | null } | null;
   /** UNIX socket path to listen on as well (null: none). */
   unixSocket: string | null;
+  /** SASL users (user → password, from --sasl-users) and mechanisms; null: ticket auth. */
+  sasl: { users: Record<string, string>; mechanisms: Array<'SCRAM-SHA-256' | 'PLAIN'> } | null;
   /** Channels that need TLS (or the UNIX socket): NEED_SECURED on the plain port. */
   secureChannels: ChannelName[];
   /** Same-port HTTP/WebSocket detection on the plain and TLS ports. */
@@ -62,6 +64,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   tlsPort: null,
   tls: null,
   unixSocket: null,
+  sasl: null,
   secureChannels: [],
   http: true,
   password: null,
@@ -111,6 +114,18 @@ export function createCommand(): Command {
     .addOption(new Option('--tls-key <path>', 'PEM private key of the TLS port'))
     .addOption(new Option('--tls-ca <path>', 'PEM CA certificate sent with the chain (clients verify against it)'))
     .addOption(new Option('--unix-socket <path>', 'listen on a UNIX socket as well (spice+unix:///path)'))
+    .addOption(
+      new Option(
+        '--sasl-users <file>',
+        'authenticate with SASL instead of a ticket: users and passwords from a JSON file {"user": "password"} or user:password lines (spice-gtk uses it over TLS)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--sasl-mechanisms <list>',
+        'SASL mechanisms offered, best first (SCRAM-SHA-256, PLAIN; PLAIN only over TLS or UNIX)',
+      ),
+    )
     .addOption(
       new Option(
         '--secure-channels <list>',
@@ -261,6 +276,7 @@ export function parseConfig(
   if (secureChannels.length > 0 && !hasTls && !unixSocket) {
     bad('secureChannels', 'needs --tls-port (or --unix-socket): the channels must be reachable.');
   }
+  const sasl = readSasl(opt('saslUsers'), o.saslMechanisms, bad);
   let password = opt('password') ?? null;
   const passwordFile = opt('passwordFile');
   if (passwordFile) {
@@ -277,6 +293,7 @@ export function parseConfig(
     tlsPort: tlsPort ?? null,
     tls: hasTls && tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey, ca: opt('tlsCa') ?? null } : null,
     unixSocket: unixSocket ?? null,
+    sasl,
     secureChannels,
     http: bool('http', DEFAULT_CONFIG.http),
     password,
@@ -325,4 +342,58 @@ export function parseChannelList(list: string | undefined): ChannelName[] {
     }
   }
   return [...new Set(names)] as ChannelName[];
+}
+
+const SASL_MECHANISMS = ['SCRAM-SHA-256', 'PLAIN'] as const;
+
+/** The SASL users file (JSON object, or user:password lines) and the mechanism list. */
+function readSasl(
+  usersFile: string | undefined,
+  mechanisms: unknown,
+  bad: (key: 'saslUsers' | 'saslMechanisms', problem: string) => never,
+): AppConfig['sasl'] {
+  if (usersFile === undefined) {
+    if (mechanisms !== undefined) bad('saslMechanisms', 'only makes sense with --sasl-users <file>.');
+    return null;
+  }
+  let text: string;
+  try {
+    text = readFileSync(usersFile, 'utf8');
+  } catch (error) {
+    return bad('saslUsers', `cannot read ${usersFile}: ${(error as Error).message}`);
+  }
+  const users: Record<string, string> = {};
+  if (text.trimStart().startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      return bad('saslUsers', `${usersFile} is not valid JSON: ${(error as Error).message}`);
+    }
+    for (const [user, password] of Object.entries(parsed as Record<string, unknown>)) {
+      if (typeof password !== 'string') bad('saslUsers', `${usersFile}: the password of ${user} is not a string.`);
+      users[user] = password as string;
+    }
+  } else {
+    for (const [i, line] of text.split(/\r?\n/).entries()) {
+      if (line.trim() === '' || line.startsWith('#')) continue;
+      const at = line.indexOf(':');
+      if (at <= 0) bad('saslUsers', `${usersFile}: line ${i + 1} is not user:password.`);
+      users[line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
+  if (Object.keys(users).length === 0) bad('saslUsers', `${usersFile} has no users.`);
+  const names = Array.isArray(mechanisms)
+    ? mechanisms
+    : typeof mechanisms === 'string'
+      ? mechanisms
+          .split(',')
+          .map((m) => m.trim().toUpperCase())
+          .filter((m) => m !== '')
+      : [...SASL_MECHANISMS];
+  for (const name of names) {
+    if (!(SASL_MECHANISMS as readonly string[]).includes(name))
+      bad('saslMechanisms', `${String(name)} is not one of ${SASL_MECHANISMS.join(', ')}.`);
+  }
+  return { users, mechanisms: names as Array<'SCRAM-SHA-256' | 'PLAIN'> };
 }

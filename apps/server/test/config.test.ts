@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -304,6 +304,29 @@ describe('YAML config files', () => {
     ];
     for (const [text, message] of cases) {
       expect(() => parseConfig(['--config', writeYaml(text)], {}), text).toThrow(message);
+    }
+  });
+
+  it('reads SASL users from a JSON file or user:password lines, and checks the mechanisms', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spice-ts-sasl-'));
+    try {
+      writeFileSync(join(dir, 'users.json'), '{"alice": "s3cret"}');
+      writeFileSync(join(dir, 'users.txt'), '# users\nbob:pa:ss\n');
+      expect(parseConfig(['--sasl-users', join(dir, 'users.json')], {}).sasl).toEqual({
+        users: { alice: 's3cret' },
+        mechanisms: ['SCRAM-SHA-256', 'PLAIN'],
+      });
+      expect(parseConfig(['--sasl-users', join(dir, 'users.txt'), '--sasl-mechanisms', 'plain'], {}).sasl).toEqual({
+        users: { bob: 'pa:ss' },
+        mechanisms: ['PLAIN'],
+      });
+      expect(() => parseConfig(['--sasl-users', join(dir, 'users.json'), '--sasl-mechanisms', 'CRAM-MD5'], {})).toThrow(
+        /CRAM-MD5 is not one of/,
+      );
+      expect(() => parseConfig(['--sasl-mechanisms', 'PLAIN'], {})).toThrow(/only makes sense with --sasl-users/);
+      expect(() => parseConfig(['--sasl-users', join(dir, 'none.json')], {})).toThrow(/cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -36,6 +36,8 @@ describe('the spice-ts binary', () => {
       '--exit-when-done',
       '--wait',
       '--record',
+      '--sasl-users',
+      '--sasl-mechanisms',
       'remote-viewer spice://',
     ]) {
       expect(out.stdout).toContain(flag);
