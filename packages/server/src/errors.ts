@@ -2,6 +2,7 @@ export const ServerErrorCode = {
   LinkTimeout: 'ERR_SERVER_LINK_TIMEOUT',
   LinkClosed: 'ERR_SERVER_LINK_CLOSED',
   BadConfig: 'ERR_SERVER_BAD_CONFIG',
+  ClientConnected: 'ERR_SERVER_CLIENT_CONNECTED',
   Listen: 'ERR_SERVER_LISTEN',
   TooLarge: 'ERR_SERVER_TOO_LARGE',
   WebSocket: 'ERR_SERVER_WEBSOCKET',
@@ -74,4 +75,12 @@ export class BadConfigError extends ServerError {
 export function isServerError(error: unknown): error is ServerError {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (Object.values(ServerErrorCode) as string[]).includes(code);
+}
+
+/** setTicket with failIfConnected while a viewer is connected (upstream's fail_if_connected). */
+export class ClientConnectedError extends ServerError {
+  override name = 'ClientConnectedError';
+  constructor() {
+    super(ServerErrorCode.ClientConnected, 'a client is connected: the ticket was not changed');
+  }
 }

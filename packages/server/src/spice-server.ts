@@ -43,6 +43,7 @@ import { AuthRateLimiter, type AuthRateLimitInit } from './auth-rate-limiter.js'
 import type { KeyboardDevice, MouseDevice, TabletDevice } from './devices.js';
 import {
   BadConfigError,
+  ClientConnectedError,
   HttpError,
   isServerError,
   ServerError,
@@ -202,10 +203,21 @@ export interface SpiceServer {
   readonly mainChannel: MainChannel;
   readonly inputsChannel: InputsChannel;
   readonly mouseMode: number;
-  /** Changes the ticket password (and its lifetime in seconds, 0 = forever). */
-  setTicket(password: string | null, lifetimeSec?: number): void;
+  /**
+   * Changes the ticket password (and its lifetime in seconds, 0 = forever), as upstream's
+   * spice_server_set_ticket: with `failIfConnected` it refuses (ClientConnectedError) while a
+   * viewer is connected; with `disconnectIfConnected` it disconnects the viewers.
+   */
+  setTicket(password: string | null, lifetimeSec?: number, options?: TicketChangeOptions): void;
   /** Counters for tests and metrics. */
   readonly counters: SpiceServerCounters;
+}
+
+export interface TicketChangeOptions {
+  /** Refuse the change while a viewer is connected. */
+  failIfConnected?: boolean;
+  /** Disconnect the connected viewers after the change. */
+  disconnectIfConnected?: boolean;
 }
 
 /** Per-connection facts the link phase needs. */
@@ -436,11 +448,15 @@ class Reds implements SpiceServer {
     return lifetimeSec && lifetimeSec > 0 ? performance.now() + lifetimeSec * 1000 : null;
   }
 
-  setTicket(password: string | null, lifetimeSec?: number): void {
+  setTicket(password: string | null, lifetimeSec?: number, options: TicketChangeOptions = {}): void {
     if (password !== null && password.length > MAX_TICKET_PASSWORD) {
       throw new BadConfigError(`password longer than ${MAX_TICKET_PASSWORD} characters`);
     }
+    if (options.failIfConnected && this.sessions.size > 0) throw new ClientConnectedError();
     this.ticket = { password, expiresAt: this.expiry(lifetimeSec) };
+    if (options.disconnectIfConnected) {
+      for (const client of [...this.sessions.values()]) client.destroy('the ticket was changed');
+    }
   }
 
   private register(channel: RedChannel): void {

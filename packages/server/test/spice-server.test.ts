@@ -80,6 +80,22 @@ describe('link phase', () => {
     expect(await c.link(ChannelType.Main, 0, 0, 'pw')).toBe(LinkErr.PermissionDenied);
   });
 
+  it('changes the ticket as upstream: failIfConnected refuses while a viewer is on, disconnectIfConnected drops it', async () => {
+    const port = await start({ password: 'one' });
+    const viewer = await client(port);
+    expect(await viewer.link(ChannelType.Main, 0, 0, 'one')).toBe(LinkErr.Ok);
+    expect((await viewer.message()).type).toBe(MainMsg.Init);
+    expect(() => server!.setTicket('two', 0, { failIfConnected: true })).toThrow(/a client is connected/);
+    server!.setTicket('two', 0, { disconnectIfConnected: true });
+    const end = Date.now() + 3000;
+    while (server!.sessions.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(server!.sessions.size).toBe(0);
+    const next = await client(port);
+    expect(await next.link(ChannelType.Main, 0, 0, 'one')).toBe(LinkErr.PermissionDenied);
+    const third = await client(port);
+    expect(await third.link(ChannelType.Main, 0, 0, 'two')).toBe(LinkErr.Ok);
+  });
+
   it('answers non-SPICE bytes with an INVALID_MAGIC reply that starts with REDQ, then closes', async () => {
     const port = await start();
     const c = await client(port);
