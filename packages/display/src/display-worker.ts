@@ -45,6 +45,7 @@ import {
   SharedImageEncodes,
   toClip,
 } from './draw-messages.js';
+import { EncodeTimes } from './encode-times.js';
 import { BadCommandError, UnsupportedDrawError } from './errors.js';
 import {
   COMMANDS_PER_PASS,
@@ -390,8 +391,9 @@ export class DisplayWorker implements QxlWorkerCallbacks {
           stride: canvas.stride,
           data: canvas.pixels.slice(),
         };
+        const startedAt = performance.now();
         const image = encodePixels(pixels, this.nextImageId(), this.encodingOf(rcc));
-        this.countImage(image);
+        this.countImage(image, startedAt);
         const box = { top: 0, left: 0, bottom: canvas.height, right: canvas.width };
         return {
           type: display.drawCopy.type,
@@ -570,9 +572,12 @@ export class DisplayWorker implements QxlWorkerCallbacks {
         size,
         ...(ready ? { ready } : {}),
         marshal: () => {
+          const startedAt = performance.now();
           const image = prepared ?? images?.encodeFor(this.encodingOf(rcc)) ?? null;
           const message = marshalDrawable(drawable, () => this.nextImageId(), this.encodingOf(rcc), image);
-          this.countImage(message.image);
+          // Timed only when encoded here and now (not a shared or thread-made encode).
+          const fresh = prepared === null && (images === null || !images.lastShared);
+          this.countImage(message.image, fresh ? startedAt : undefined);
           return message.message;
         },
       };
@@ -584,10 +589,14 @@ export class DisplayWorker implements QxlWorkerCallbacks {
   /** Images sent, by kind ('bitmap', 'lz', 'quic'), for tests and metrics. */
   readonly imageCounts: Record<string, number> = { bitmap: 0, lz: 0, quic: 0, glz: 0, lz4: 0 };
 
-  private countImage(image: SpiceImage | null): void {
+  /** How long image encodes took, per codec (the server's /metrics shows it). */
+  readonly encodeTimes = new EncodeTimes();
+
+  private countImage(image: SpiceImage | null, startedAt?: number): void {
     if (!image) return;
     const kind = IMAGE_KIND[image.descriptor.type] ?? 'bitmap';
     this.imageCounts[kind] = (this.imageCounts[kind] ?? 0) + 1;
+    if (startedAt !== undefined) this.encodeTimes.record(kind, (performance.now() - startedAt) / 1000);
   }
 
   /** The encoding state of a display client (the server's mode until DISPLAY_INIT). */
@@ -726,9 +735,14 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       : null;
     // The whole surface is the largest image there is: it goes to an encoder thread if there is one.
     let prepared: SpiceImage | null = null;
+    const submittedAt = performance.now();
     const ready = pixels
       ? encodePixelsOffThread(pixels, this.nextImageId(), this.encodingOf(rcc), false, this.offload)?.then((image) => {
           prepared = image;
+          this.encodeTimes.record(
+            IMAGE_KIND[image.descriptor.type] ?? 'bitmap',
+            (performance.now() - submittedAt) / 1000,
+          );
         })
       : undefined;
     rcc.pipeAdd({
@@ -738,8 +752,9 @@ export class DisplayWorker implements QxlWorkerCallbacks {
       marshal: () => {
         if (!pixels) return messages;
         const box = { top: 0, left: 0, bottom: canvas.height, right: canvas.width };
+        const startedAt = performance.now();
         const image = prepared ?? encodePixels(pixels, this.nextImageId(), this.encodingOf(rcc));
-        this.countImage(image);
+        this.countImage(image, prepared ? undefined : startedAt);
         const copy: OutgoingMessage = {
           type: display.drawCopy.type,
           body: display.drawCopy.encode({

@@ -260,6 +260,8 @@ export class SharedImageEncodes {
   private readonly started = new Map<string, Promise<SpiceImage>>();
   private pixelsCache: XrgbPixels | null = null;
   private readonly alpha: boolean;
+  /** Whether the last encodeFor reused an encode made for another client. */
+  lastShared = false;
 
   constructor(
     private readonly src: QxlBitmapImage,
@@ -302,6 +304,7 @@ export class SharedImageEncodes {
   encodeFor(encoding: ClientImageEncoding): SpiceImage {
     const key = this.key(encoding);
     const ready = key === 'glz' ? undefined : this.done.get(key);
+    this.lastShared = ready !== undefined;
     if (ready) {
       SharedImageEncodes.counters.shared += 1;
       return ready;

@@ -8,6 +8,7 @@ export * from './cursor-state.js';
 export * from './display-surface.js';
 export * from './display-worker.js';
 export * from './draw-messages.js';
+export * from './encode-times.js';
 export * from './errors.js';
 export * from './graduality.js';
 export * from './limits.js';

@@ -2,8 +2,9 @@
 export interface MetricFamily {
   name: string;
   help: string;
-  type: 'counter' | 'gauge';
-  samples: ReadonlyArray<{ labels?: Readonly<Record<string, string>>; value: number }>;
+  type: 'counter' | 'gauge' | 'histogram';
+  /** `suffix` names a histogram's series: `_bucket` (with an `le` label), `_sum`, `_count`. */
+  samples: ReadonlyArray<{ labels?: Readonly<Record<string, string>>; value: number; suffix?: string }>;
 }
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -16,7 +17,7 @@ export function renderPrometheus(families: readonly MetricFamily[]): string {
     for (const s of f.samples) {
       const labels = s.labels ? Object.entries(s.labels) : [];
       const l = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
-      out += `${f.name}${l} ${Number.isFinite(s.value) ? s.value : 0}\n`;
+      out += `${f.name}${s.suffix ?? ''}${l} ${Number.isFinite(s.value) ? s.value : 0}\n`;
     }
   }
   return out;

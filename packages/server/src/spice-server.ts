@@ -14,7 +14,7 @@ import {
   RedClient,
   silentLogger,
 } from '@spice-ts/channel';
-import type { DisplayWorker } from '@spice-ts/display';
+import { type DisplayWorker, ENCODE_TIME_BUCKETS } from '@spice-ts/display';
 import type { LoopStats } from '@spice-ts/loop';
 import {
   AuthMechanism,
@@ -733,7 +733,35 @@ class Reds implements SpiceServer {
         },
       );
     }
+    families.push(this.encodeTimeFamily());
     return renderPrometheus(families);
+  }
+
+  /** Image encode times of every display, per codec, as one Prometheus histogram. */
+  private encodeTimeFamily(): MetricFamily {
+    const samples: Array<{ labels: Record<string, string>; value: number; suffix: string }> = [];
+    for (const [display, worker] of this.displays.entries()) {
+      for (const [codec, series] of worker.encodeTimes.series) {
+        const labels = { display: String(display), codec };
+        let cumulative = 0;
+        for (const [i, le] of [...ENCODE_TIME_BUCKETS, Number.POSITIVE_INFINITY].entries()) {
+          cumulative += series.counts[i] ?? 0;
+          samples.push({
+            suffix: '_bucket',
+            labels: { ...labels, le: le === Number.POSITIVE_INFINITY ? '+Inf' : String(le) },
+            value: cumulative,
+          });
+        }
+        samples.push({ suffix: '_sum', labels, value: series.sum });
+        samples.push({ suffix: '_count', labels, value: series.count });
+      }
+    }
+    return {
+      name: 'spice_image_encode_seconds',
+      help: 'Time to encode an image for a client, per codec (encoder-thread encodes from submission).',
+      type: 'histogram',
+      samples,
+    };
   }
 
   // ---- link phase -----------------------------------------------------------------------------

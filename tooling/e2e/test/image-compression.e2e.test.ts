@@ -57,6 +57,18 @@ describe.each(MODES)('image compression %s', (mode, kinds) => {
     expect(assertFramesMatch(await serverFrame(app), frame, { name: `${mode}-live` }).differingPixels).toBe(0);
     expect(sent(app, kinds)).toBeGreaterThan(sentBefore + 1); // live draws used it too
     expect(app.worker.imageCounts.bitmap).toBe(0);
+    // /metrics has the encode times of what was sent, per codec.
+    const metrics = await (await fetch(`http://127.0.0.1:${app.address.port}/metrics`)).text();
+    const counted = kinds.some((k) =>
+      new RegExp(`spice_image_encode_seconds_count\\{display="0",codec="${k}"\\} [1-9]`).test(metrics),
+    );
+    expect(
+      counted,
+      metrics
+        .split('\n')
+        .filter((l) => l.includes('encode'))
+        .join('\n'),
+    ).toBe(true);
     expect(app.guest!.scene.typedText).toBe('compressed');
   });
 });
