@@ -453,6 +453,38 @@ export class MainChannel extends RedChannel implements ChannelHandler {
     }
   }
 
+  /**
+   * Tells every main client the server's multimedia time (MAIN_MULTI_MEDIA_TIME), as upstream does
+   * when the mm_time latency changes, so their audio/video clocks follow.
+   */
+  broadcastMultiMediaTime(time: number = (mmTimeNow() - MM_TIME_DELTA_MS) >>> 0): void {
+    for (const rcc of this.clients) {
+      rcc.send({ type: main.multiMediaTime.type, body: main.multiMediaTime.encode({ time }) }, 'mm-time');
+    }
+  }
+
+  /**
+   * Sends a NOTIFY to every main client (spice-gtk logs it; a visibility of HIGH may be shown to
+   * the user). Severity and visibility are SPICE_NOTIFY_SEVERITY_* / SPICE_NOTIFY_VISIBILITY_*.
+   */
+  notifyAll(message: string, options: { severity?: number; visibility?: number; what?: number } = {}): void {
+    for (const rcc of this.clients) {
+      rcc.send(
+        {
+          type: base.notify.type,
+          body: base.notify.encode({
+            timestamp: BigInt(mmTimeNow()),
+            severity: options.severity ?? 0,
+            visibility: options.visibility ?? 0,
+            what: options.what ?? 0,
+            message,
+          }),
+        },
+        'notify',
+      );
+    }
+  }
+
   /** Broadcasts the mouse mode to every main client. */
   broadcastMouseMode(supported: number, current: number): void {
     for (const rcc of this.clients) {

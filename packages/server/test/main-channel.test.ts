@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { silentLogger } from '@spice-ts/channel';
-import { MainCap, MainMsgc, main } from '@spice-ts/protocol';
+import { base, MainCap, MainMsgc, main, NotifySeverity, NotifyVisibility } from '@spice-ts/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   AGENT_MAX_DATA_SIZE,
@@ -292,5 +292,35 @@ describe('main channel agent token flow', () => {
     expect(a.received(T.data)).toHaveLength(1);
     expect(idle.received(T.data)).toHaveLength(0);
     expect(agent.sendWindow()).toBe(1);
+  });
+});
+
+describe('main channel broadcasts', () => {
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.destroy();
+  });
+
+  it('sends MULTI_MEDIA_TIME and NOTIFY to every main client', async () => {
+    const channel = mainChannel(host, { netTest: false })({ logger: silentLogger });
+    const peers = [
+      await connectPeer(channel, { clientId: 1, channelCaps: [], sockets }),
+      await connectPeer(channel, { clientId: 2, channelCaps: [], sockets }),
+    ];
+    for (const p of peers) await p.waitFor(main.mainInit.type);
+    channel.broadcastMultiMediaTime(123456);
+    channel.notifyAll('keyboard channel is insecure', {
+      severity: NotifySeverity.Warn,
+      visibility: NotifyVisibility.High,
+    });
+    for (const p of peers) {
+      await p.waitFor(base.notify.type);
+      expect(main.multiMediaTime.decode(p.received(main.multiMediaTime.type)[0]!)).toEqual({ time: 123456 });
+      expect(base.notify.decode(p.received(base.notify.type)[0]!)).toMatchObject({
+        severity: NotifySeverity.Warn,
+        visibility: NotifyVisibility.High,
+        message: 'keyboard channel is insecure',
+      });
+    }
   });
 });
