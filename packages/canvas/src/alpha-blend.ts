@@ -1,8 +1,9 @@
 import { type Clip, ImageScaleMode, type Rect, SurfaceFmt } from '@spice-ts/protocol';
+import { Repeat, sampleImage } from './composite.js';
 import { int32View } from './fill.js';
 import type { CanvasImage } from './image.js';
 import { forEachSpan } from './mask.js';
-import { type CanvasSource, placeSource, sourceSpan } from './source.js';
+import { type CanvasSource, type PlacedSource, placeSource, regionHasPixels, sourceSpan } from './source.js';
 import { assertWordSurface, type CanvasSurface } from './surface.js';
 
 /** SpiceAlphaFlags (spice-protocol enums.h). */
@@ -30,11 +31,18 @@ export function drawAlphaBlend(
   assertWordSurface(surface, 'ALPHA_BLEND');
   const global = alpha & 0xff;
   if (global === 0) return;
+  const src0 = source.image;
+  // SRC_SURFACE_HAS_ALPHA on an xRGB surface: the client reads it through a new a8r8g8b8 image,
+  // without the surface's sampling state.
   const image: CanvasImage =
-    options.alphaFlags !== undefined && options.alphaFlags & AlphaFlags.SrcSurfaceHasAlpha && !source.image.hasAlpha
-      ? { ...source.image, hasAlpha: true }
-      : source.image;
-  const placed = placeSource(box, { ...source, image }, ImageScaleMode.Nearest, surface);
+    options.alphaFlags !== undefined && options.alphaFlags & AlphaFlags.SrcSurfaceHasAlpha && !src0.hasAlpha
+      ? { width: src0.width, height: src0.height, stride: src0.stride, words: src0.words, hasAlpha: true }
+      : src0;
+  const placed =
+    stickyPlaced(box, source.srcArea, image) ??
+    placeSource(box, { ...source, image }, ImageScaleMode.Nearest, surface, () =>
+      regionHasPixels(box, clip, surface.width, surface.height, null),
+    );
   if (!placed) return;
   const w = surface.width;
   const dst = int32View(surface.words);
@@ -78,6 +86,23 @@ export function drawAlphaBlend(
       dst[o + i] = (ag << 8) | rb;
     }
   });
+}
+
+/**
+ * An unscaled read of a surface whose pixman image carries a transform (left by a composite): the
+ * client composites through it (REPEAT_NONE), so the box is sampled as pixman would; null otherwise.
+ */
+function stickyPlaced(box: Rect, srcArea: Rect, image: CanvasImage): PlacedSource | null {
+  const sampling = image.sampling;
+  const w = box.right - box.left;
+  const h = box.bottom - box.top;
+  if (!sampling || w <= 0 || h <= 0 || srcArea.right - srcArea.left !== w || srcArea.bottom - srcArea.top !== h) {
+    return null;
+  }
+  sampling.repeat = Repeat.None;
+  if (!sampling.transform) return null;
+  const sampled = sampleImage(image, sampling, srcArea.left, srcArea.top, w, h);
+  return { image: sampled, dx: -box.left, dy: -box.top };
 }
 
 /** UN8x4_MUL_UN8: every channel of `x` times `a` / 255, rounded as MUL_UN8 (two lanes at a time). */

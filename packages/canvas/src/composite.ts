@@ -4,7 +4,7 @@ import { UnsupportedOperationError } from './errors.js';
 import { int32View } from './fill.js';
 import type { CanvasImage } from './image.js';
 import { clipRects } from './rect.js';
-import type { CanvasSurface } from './surface.js';
+import type { CanvasSurface, SurfaceSampling } from './surface.js';
 
 /** SpiceCompositeOp: the Render / pixman operators (spice-protocol enums.h, pixman.h). */
 export const CompositeOp = {
@@ -546,6 +546,47 @@ export function pixmanOperator(op: number): number {
 export const isSupportedCompositeOp = (op: number): boolean => isNarrowOp(op) || isWideCompositeOp(op);
 
 /**
+ * Sets filter, repeat and (unless `transform` is undefined: no HAS_*_TRANSFORM) the transform on
+ * an image's sampling state, as canvas_draw_composite calls pixman_image_set_*; a surface's
+ * state (`sampling`) is updated in place and returned, so a transform stays for later reads.
+ */
+function applySampling(
+  sampling: SurfaceSampling | undefined,
+  filter: number,
+  repeat: number,
+  transform: CompositeTransform | null | undefined,
+): SurfaceSampling {
+  const state = sampling ?? { transform: null, filter, repeat };
+  if (transform !== undefined) state.transform = transform;
+  state.filter = filter;
+  state.repeat = repeat;
+  return state;
+}
+
+/**
+ * A `width`×`height` image of what pixman fetches from `image` through `sampling` for composite
+ * coordinates (x..x+width, y..y+height): pixels without alpha read 0xff, pixels outside (REPEAT
+ * NONE) transparent black. For reads of a surface whose pixman image carries a transform.
+ */
+export function sampleImage(
+  image: CanvasImage,
+  sampling: Readonly<SurfaceSampling>,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+): CanvasImage {
+  const s = makeSampler(image, sampling.filter, sampling.repeat, sampling.transform, false);
+  const words = new Uint32Array(width * height);
+  const row = new Int32Array(width);
+  for (let j = 0; j < height; j++) {
+    fetchRow(s, x, y + j, width, row);
+    words.set(new Uint32Array(row.buffer), j * width);
+  }
+  return { width, height, stride: width, words, hasAlpha: true };
+}
+
+/**
  * DRAW_COMPOSITE as canvas_draw_composite: pixman_image_composite32(op, src, mask, dest) over the
  * box, with the source at `srcOrigin` and the mask at `maskOrigin` for the box's top-left, then
  * kept inside box ∩ clip. Filters, repeats, affine transforms (16.16) and component alpha follow
@@ -561,24 +602,30 @@ export function drawComposite(surface: CanvasSurface, box: Rect, clip: Clip, dra
   const flags = draw.flags >>> 0;
   const op = pixmanOperator(flags & CompositeFlags.OpMask);
   if (!isSupportedCompositeOp(op)) throw new UnsupportedOperationError(`composite op 0x${op.toString(16)}`);
-  const rects = clipRects(box, clip, surface.width, surface.height);
-  if (rects.length === 0 || op === CompositeOp.Dst) return;
-  const src = makeSampler(
-    draw.src,
+  const opaqueSrc = (flags & CompositeFlags.SourceOpaque) !== 0 && draw.srcIsSurface === true;
+  // The client sets the state on the source's pixman image, then the mask's: a surface's own
+  // image keeps it (SOURCE_OPAQUE on a surface with alpha reads a fresh image instead).
+  const srcState = applySampling(
+    opaqueSrc && draw.src.hasAlpha ? undefined : draw.src.sampling,
     (flags >>> CompositeFlags.SrcFilterShift) & 7,
     (flags >>> CompositeFlags.SrcRepeatShift) & 3,
-    flags & CompositeFlags.HasSrcTransform ? (draw.srcTransform ?? null) : null,
-    (flags & CompositeFlags.SourceOpaque) !== 0 && draw.srcIsSurface === true,
+    flags & CompositeFlags.HasSrcTransform ? (draw.srcTransform ?? null) : undefined,
   );
   const maskImage = flags & CompositeFlags.HasMask ? (draw.mask ?? null) : null;
-  const mask = maskImage
-    ? makeSampler(
-        maskImage,
+  const maskState = maskImage
+    ? applySampling(
+        maskImage.sampling,
         (flags >>> CompositeFlags.MaskFilterShift) & 7,
         (flags >>> CompositeFlags.MaskRepeatShift) & 3,
-        flags & CompositeFlags.HasMaskTransform ? (draw.maskTransform ?? null) : null,
-        false,
+        flags & CompositeFlags.HasMaskTransform ? (draw.maskTransform ?? null) : undefined,
       )
+    : null;
+  const rects = clipRects(box, clip, surface.width, surface.height);
+  if (rects.length === 0 || op === CompositeOp.Dst) return;
+  // One surface as source and mask is one pixman image: it has the state set last.
+  const src = makeSampler(draw.src, srcState.filter, srcState.repeat, srcState.transform, opaqueSrc);
+  const mask = maskImage
+    ? makeSampler(maskImage, maskState!.filter, maskState!.repeat, maskState!.transform, false)
     : null;
   const ca = mask !== null && (flags & CompositeFlags.ComponentAlpha) !== 0;
   const wide = !isNarrowOp(op);

@@ -6,7 +6,7 @@ import { fillRegion, int32View, padByte } from './fill.js';
 import { imageFromBitmap } from './image.js';
 import { type CanvasMask, forEachSpan } from './mask.js';
 import { Rop, RopInput, ropdToRop, ropRow } from './rop.js';
-import { type CanvasSource, type PlacedSource, placeSource, sourceSpan } from './source.js';
+import { type CanvasSource, type PlacedSource, placeSource, regionHasPixels, sourceSpan } from './source.js';
 import type { CanvasSurface } from './surface.js';
 
 export interface CopyOptions {
@@ -30,8 +30,10 @@ export function blitRegion(
   const words = surface.words;
   const w = surface.width;
   const src = placed.image.words;
-  // An image without alpha is opaque (pixman reads x8r8g8b8 as alpha 0xff); xRGB keeps its X byte free.
-  const fillA = placed.image.hasAlpha ? 0 : 0xff000000;
+  // The client blits 32-bit words as they are: into an ARGB surface the X byte of an image without
+  // alpha (32BIT padding, a palette entry's top byte, 0 for 24BIT) becomes alpha; on xRGB
+  // surfaces the X byte is padding. (Scaled images come with alpha 0xff from scaleImage.)
+  const fillA = 0;
   const pad = padByte(surface);
   const dst = int32View(words);
   const src32 = int32View(src);
@@ -63,7 +65,9 @@ export function drawCopy(
 ): void {
   const rop = ropdToRop(ropDescriptor, RopInput.Src, RopInput.Dest);
   if (rop === Rop.Noop) return;
-  const placed = placeSource(box, source, undefined, surface);
+  const placed = placeSource(box, source, undefined, surface, () =>
+    regionHasPixels(box, clip, surface.width, surface.height, options.mask),
+  );
   if (placed) blitRegion(surface, box, clip, options.mask, placed, rop);
 }
 
@@ -85,7 +89,9 @@ export function drawOpaque(
 ): void {
   const rop = ropdToRop(ropDescriptor, RopInput.Brush, RopInput.Src);
   if (rop === Rop.Noop) return;
-  const placed = placeSource(box, source, undefined, surface);
+  const placed = placeSource(box, source, undefined, surface, () =>
+    regionHasPixels(box, clip, surface.width, surface.height, options.mask),
+  );
   if (!placed) return;
   blitRegion(surface, box, clip, options.mask, placed, Rop.Copy);
   fillRegion(surface, box, clip, options.mask, brush, rop);

@@ -1,5 +1,6 @@
 import { type BitmapSource, bitmapToXrgb } from '@spice-ts/codecs';
 import { BitmapFmt, SurfaceFmt } from '@spice-ts/protocol';
+import type { SurfaceSampling } from './surface.js';
 
 /**
  * A source image in the canvas format: 32-bit words 0xAARRGGBB, `stride` words a row, top-down.
@@ -12,6 +13,11 @@ export interface CanvasImage {
   readonly stride: number;
   readonly words: Uint32Array;
   readonly hasAlpha: boolean;
+  /**
+   * For a surface seen as an image (imageFromSurface): the surface's sampling state, shared with
+   * the surface, which composites update and later reads of the surface obey.
+   */
+  readonly sampling?: SurfaceSampling;
 }
 
 /**
@@ -66,13 +72,15 @@ export function imageFromSurface(surface: {
   readonly format: number;
   readonly words: Uint32Array;
   readonly pixels?: Uint8Array;
+  readonly sampling?: SurfaceSampling;
 }): CanvasImage {
+  const sampling = surface.sampling ? { sampling: surface.sampling } : {};
   if (surface.format === SurfaceFmt.A8) {
     const n = surface.width * surface.height;
     const words = new Uint32Array(n);
     const bytes = surface.pixels ?? new Uint8Array(0);
     for (let i = 0; i < n; i++) words[i] = ((bytes[i] ?? 0) << 24) >>> 0;
-    return { width: surface.width, height: surface.height, stride: surface.width, words, hasAlpha: true };
+    return { width: surface.width, height: surface.height, stride: surface.width, words, hasAlpha: true, ...sampling };
   }
   return {
     width: surface.width,
@@ -80,5 +88,6 @@ export function imageFromSurface(surface: {
     stride: surface.width,
     words: surface.words,
     hasAlpha: surface.format === SurfaceFmt.A8r8g8b8,
+    ...sampling,
   };
 }

@@ -1,5 +1,6 @@
-import { ImageScaleMode, type Rect } from '@spice-ts/protocol';
+import { type Clip, ImageScaleMode, type Rect } from '@spice-ts/protocol';
 import type { CanvasImage } from './image.js';
+import { type CanvasMask, forEachSpan } from './mask.js';
 import { scaleImage } from './scale.js';
 
 /** The source of a COPY-like draw: an image, the area of it mapped onto the box, and the scale mode. */
@@ -17,6 +18,11 @@ export interface PlacedSource {
   readonly dy: number;
 }
 
+// pixman_filter_t and pixman_repeat_t values (pixman.h) that scaled reads set.
+const FILTER_GOOD = 1;
+const FILTER_NEAREST = 3;
+const REPEAT_NONE = 0;
+
 const sameSize = (a: Rect, b: Rect): boolean =>
   a.right - a.left === b.right - b.left && a.bottom - a.top === b.bottom - b.top;
 
@@ -29,6 +35,7 @@ export function placeSource(
   source: CanvasSource,
   forceMode?: number,
   bounds?: { width: number; height: number },
+  reached: () => boolean = () => true,
 ): PlacedSource | null {
   const w = box.right - box.left;
   const h = box.bottom - box.top;
@@ -45,7 +52,30 @@ export function placeSource(
   };
   if (part.right <= part.left || part.bottom <= part.top) return null;
   const image = scaleImage(source.image, a, w, h, mode, part);
+  // The client scales a surface through its own pixman image when the draw gets that far
+  // (`reached`): the filter stays, the transform is reset to identity afterwards.
+  const sampling = source.image.sampling;
+  if (sampling && reached()) {
+    sampling.transform = null;
+    sampling.filter = mode === ImageScaleMode.Nearest ? FILTER_NEAREST : FILTER_GOOD;
+    sampling.repeat = REPEAT_NONE;
+  }
   return { image, dx: -box.left - part.left, dy: -box.top - part.top };
+}
+
+/** Whether box ∩ clip (∩ mask) has a pixel on a `width`×`height` surface: the client's non-empty draw region. */
+export function regionHasPixels(
+  box: Rect,
+  clip: Clip,
+  width: number,
+  height: number,
+  mask: CanvasMask | null | undefined,
+): boolean {
+  let any = false;
+  forEachSpan(box, clip, width, height, mask, () => {
+    any = true;
+  });
+  return any;
 }
 
 /** Cuts the span [x0, x1) of row y to the pixels whose source lies inside the image; null if none. */

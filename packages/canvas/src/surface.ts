@@ -1,4 +1,5 @@
 import { SurfaceFmt } from '@spice-ts/protocol';
+import type { CompositeTransform } from './composite.js';
 import { BadArgumentError, UnsupportedOperationError } from './errors.js';
 
 /** Largest surface side accepted (well above any real display; keeps w×h×4 within a Uint8Array). */
@@ -17,7 +18,30 @@ export interface CanvasSurface {
   readonly pixels: Uint8Array;
   /** The same memory as 32-bit words (0xAARRGGBB on little-endian hosts); empty for A8 surfaces. */
   readonly words: Uint32Array;
+  /**
+   * The sampling state the client leaves on the surface's own pixman image (spice-gtk hands that
+   * image out for SURFACE images and never resets what COMPOSITE sets on it). Absent: none kept.
+   */
+  readonly sampling?: SurfaceSampling;
 }
+
+/**
+ * Transform, filter and repeat of a surface's pixman image in the client: DRAW_COMPOSITE sets
+ * them when it reads the surface (transform only with HAS_*_TRANSFORM) and they stay; scaled
+ * reads (COPY, ALPHA_BLEND, … with a srcArea of another size) set the filter and reset the
+ * transform; an unscaled ALPHA_BLEND reads the surface through them.
+ */
+export interface SurfaceSampling {
+  /** Affine transform (16.16), null for identity. */
+  transform: CompositeTransform | null;
+  /** pixman_filter_t (Filter). */
+  filter: number;
+  /** pixman_repeat_t (Repeat). */
+  repeat: number;
+}
+
+/** The state of a fresh pixman image: identity, FAST (nearest), no repeat. */
+export const createSurfaceSampling = (): SurfaceSampling => ({ transform: null, filter: 0, repeat: 0 });
 
 /** Whether the surface holds one alpha byte a pixel (SURFACE_FMT_8_A). */
 export const isA8Surface = (surface: { readonly format: number }): boolean => surface.format === SurfaceFmt.A8;
@@ -51,7 +75,7 @@ export function createCanvasSurface(
   const bpp = bytesPerPixel(format);
   const pixels = new Uint8Array(width * height * bpp);
   const words = bpp === 4 ? new Uint32Array(pixels.buffer) : new Uint32Array(0);
-  return { width, height, stride: width * bpp, format, pixels, words };
+  return { width, height, stride: width * bpp, format, pixels, words, sampling: createSurfaceSampling() };
 }
 
 /** A packed copy of a rectangle of the surface (stride = width × 4, or width for A8). */

@@ -1,8 +1,9 @@
 import { BrushType, type Clip, type Point, type Rect, Ropd } from '@spice-ts/protocol';
 import { brushRow, type CanvasBrush } from './brush.js';
+import { Repeat } from './composite.js';
 import { fillRegion, int32View, scratchRow32 } from './fill.js';
 import { forEachSpan } from './mask.js';
-import { intersectRect, isEmptyRect } from './rect.js';
+import { clipRects, intersectRect, isEmptyRect } from './rect.js';
 import { Rop } from './rop.js';
 import { assertWordSurface, type CanvasSurface } from './surface.js';
 
@@ -105,6 +106,25 @@ export function drawText(surface: CanvasSurface, box: Rect, clip: Clip, text: Te
   }
   const m = glyphStringMask(text.str);
   if (!m || text.foreBrush.type === BrushType.None) return;
+  const fore = text.foreBrush;
+  if (
+    fore.type === BrushType.Pattern &&
+    fore.pattern.sampling &&
+    clipRects(box, clip, surface.width, surface.height).length > 0
+  ) {
+    // A surface pattern is read through the surface's own pixman image, which the client leaves
+    // translated by -pos and repeating (canvas_get_pixman_brush).
+    const { x, y } = fore.pos;
+    fore.pattern.sampling.transform = {
+      t00: 0x10000,
+      t01: 0,
+      t02: (-x << 16) | 0,
+      t10: 0,
+      t11: 0x10000,
+      t12: (-y << 16) | 0,
+    };
+    fore.pattern.sampling.repeat = Repeat.Normal;
+  }
   const brush: CanvasBrush =
     text.foreBrush.type === BrushType.Pattern
       ? {

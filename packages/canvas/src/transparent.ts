@@ -1,6 +1,6 @@
 import { type Clip, ImageScaleMode, type Rect } from '@spice-ts/protocol';
 import { forEachSpan } from './mask.js';
-import { type CanvasSource, placeSource, sourceSpan } from './source.js';
+import { type CanvasSource, placeSource, regionHasPixels, sourceSpan } from './source.js';
 import { assertWordSurface, type CanvasSurface } from './surface.js';
 
 /**
@@ -16,7 +16,9 @@ export function drawTransparent(
   trueColor: number,
 ): void {
   assertWordSurface(surface, 'TRANSPARENT');
-  const placed = placeSource(box, source, ImageScaleMode.Nearest, surface);
+  const placed = placeSource(box, source, ImageScaleMode.Nearest, surface, () =>
+    regionHasPixels(box, clip, surface.width, surface.height, null),
+  );
   if (!placed) return;
   const key = trueColor & 0xffffff;
   const words = surface.words;

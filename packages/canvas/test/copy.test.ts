@@ -37,9 +37,9 @@ describe('COPY', () => {
     expect(b.words[0]).toBe(a.words[0]);
   });
 
-  it('makes a source without alpha opaque on an ARGB surface and keeps a source alpha', () => {
+  it('writes the words of a source without alpha as they are on an ARGB surface (X byte as alpha) and keeps a source alpha', () => {
     const s = surfaceWith(2, 1, [0, 0], SurfaceFmt.A8r8g8b8);
-    drawCopy(s, rect(0, 0, 1, 1), NO_CLIP, { image: image(1, 1, [0x00123456]), srcArea: rect(0, 0, 1, 1) }, Ropd.OpPut);
+    drawCopy(s, rect(0, 0, 1, 1), NO_CLIP, { image: image(1, 1, [0x7f123456]), srcArea: rect(0, 0, 1, 1) }, Ropd.OpPut);
     drawCopy(
       s,
       rect(1, 0, 2, 1),
@@ -47,7 +47,7 @@ describe('COPY', () => {
       { image: image(1, 1, [0x40102030], true), srcArea: rect(0, 0, 1, 1) },
       Ropd.OpPut,
     );
-    expect([...s.words]).toEqual([0xff123456, 0x40102030]);
+    expect([...s.words]).toEqual([0x7f123456, 0x40102030]);
   });
 
   it('honours the qmask and the clip together', () => {

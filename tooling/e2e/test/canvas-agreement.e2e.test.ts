@@ -192,11 +192,11 @@ describe('canvas agreement with spice-gtk: fixed disagreements, and the known on
     await expectExact(SceneFamily.AlphaBlendSrcSurfaceFlag, family(SceneFamily.AlphaBlendSrcSurfaceFlag, 407));
   });
 
-  it.fails('bitmaps without alpha drawn into an ARGB surface: the client keeps their X byte (palette entry top byte, 32BIT padding; 0 for 24BIT) as alpha', async () => {
-    await expectKnownMismatch(SceneFamily.SurfacesXByte, family(SceneFamily.SurfacesXByte, 408));
+  it('agrees (was a canvas bug): bitmaps without alpha drawn into an ARGB surface: the client keeps their X byte (palette entry top byte, 32BIT padding; 0 for 24BIT) as alpha', async () => {
+    await expectExact(SceneFamily.SurfacesXByte, family(SceneFamily.SurfacesXByte, 408));
   });
 
-  it.fails("a composite's transform stays on the source surface's pixman image and applies to later reads of that surface", async () => {
+  it("agrees (was a canvas bug): a composite's transform stays on the source surface's pixman image and applies to later reads of that surface", async () => {
     // Two halves of different colours on the ARGB surface, a composite that reads it shifted by
     // 20 pixels, then one that reads it without a transform: the client shifts the second too.
     const scene = generateScene({ seed: 409, families: [SceneFamily.SurfacesStickyTransform], count: 0 });
@@ -226,7 +226,7 @@ describe('canvas agreement with spice-gtk: fixed disagreements, and the known on
         maskOrigin: { x: 0, y: 0 },
       },
     });
-    await expectKnownMismatch('surfaces-sticky-transform', {
+    await expectExact('surfaces-sticky-transform', {
       ...scene,
       draws: [...scene.draws, half(0, 0xff336699), half(48, 0xffcc3300), read(10, true), read(130, false)],
     });
