@@ -56,6 +56,8 @@ const TEST_ONLY_IMPORTS = [
  * replays QXL recordings with @spice-ts/qxl's reader to check its output and time itself.
  */
 const TEST_IMPORTS_OF = { '@spice-ts/canvas': ['@spice-ts/qxl'] };
+/** Tooling packages whose src/ may use the shared test support (the e2e harness reads PNGs with it). */
+const TOOLING_SHARED_OF = { '@spice-ts/e2e': ['@spice-ts/test-support'] };
 /** The one exception to "nothing imports from apps/": the end-to-end package's test/ files may
  * import the app (to run it in-process and read its state); its src/ may not. */
 const APP_IMPORTS_IN_TESTS_OF = ['@spice-ts/e2e'];
@@ -272,7 +274,7 @@ function check(root) {
           if (!testOnly) {
             const allowed =
               rule.allow === 'all-packages'
-                ? LAYERS[target.name]?.layer !== 'tooling'
+                ? LAYERS[target.name]?.layer !== 'tooling' || (TOOLING_SHARED_OF[pkg.name] ?? []).includes(target.name)
                 : rule.allow.includes(target.name);
             if (!allowed) {
               const targetLayer = LAYERS[target.name]?.layer ?? 'not in the layer table';

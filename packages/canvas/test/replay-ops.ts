@@ -29,6 +29,7 @@ import {
   type ReplayQMask,
   ReplayWorkerMessage,
 } from '@spice-ts/qxl';
+import { readPng } from '@spice-ts/test-support';
 import {
   type CanvasSurface,
   createCanvasSurface,
@@ -311,55 +312,7 @@ export function runReplay(ops: ReplayOps): ReplayRun {
 
 /** Reads an 8-bit RGB or RGBA non-interlaced PNG (the reference frames) into RGB bytes. */
 export function readPngRgb(path: string): { width: number; height: number; rgb: Uint8Array } {
-  const bytes = readFileSync(path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let width = 0;
-  let height = 0;
-  let channels = 0;
-  const idat: Uint8Array[] = [];
-  for (let at = 8; at + 8 <= bytes.byteLength; ) {
-    const length = view.getUint32(at);
-    const type = bytes.toString('latin1', at + 4, at + 8);
-    if (type === 'IHDR') {
-      width = view.getUint32(at + 8);
-      height = view.getUint32(at + 12);
-      const depth = bytes[at + 16];
-      const colour = bytes[at + 17];
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || bytes[at + 20] !== 0)
-        throw new Error(`unsupported PNG: depth ${depth}, colour type ${colour}`);
-      channels = colour === 2 ? 3 : 4;
-    } else if (type === 'IDAT') idat.push(bytes.subarray(at + 8, at + 8 + length));
-    else if (type === 'IEND') break;
-    at += 12 + length;
-  }
-  const raw = inflateSync(concat(idat));
-  const stride = width * channels;
-  const rgb = new Uint8Array(width * height * 3);
-  let prev = new Uint8Array(stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const line = raw.slice(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? line[x - channels]! : 0;
-      const b = prev[x]!;
-      const c = x >= channels ? prev[x - channels]! : 0;
-      let add = 0;
-      if (filter === 1) add = a;
-      else if (filter === 2) add = b;
-      else if (filter === 3) add = (a + b) >> 1;
-      else if (filter === 4) {
-        const p = a + b - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - b);
-        const pc = Math.abs(p - c);
-        add = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      }
-      line[x] = (line[x]! + add) & 0xff;
-    }
-    for (let x = 0; x < width; x++) rgb.set(line.subarray(x * channels, x * channels + 3), (y * width + x) * 3);
-    prev = line;
-  }
-  return { width, height, rgb };
+  return readPng(readFileSync(path));
 }
 
 /** Pixels whose RGB differs between a 32-bit surface and the recording's reference final frame. */

@@ -1,2 +1,3 @@
-/** Helpers shared by the packages' tests: real loopback sockets, never mocks. */
+/** Helpers shared by the packages' tests: real loopback sockets, PNG frames. */
+export * from './png.js';
 export * from './socket-pair.js';
