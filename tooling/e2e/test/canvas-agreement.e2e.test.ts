@@ -3,7 +3,6 @@ import { BitmapFmt, BrushType, ClipType, DisplayMsg, display, ImageType, Ropd } 
 import { describe, expect, it } from 'vitest';
 import {
   assertFramesMatch,
-  type BgrxFrame,
   type ClientError,
   compareFrames,
   E2eErrorCode,
@@ -17,7 +16,6 @@ import {
   generateScene,
   ImageIds,
   randomBitmap,
-  renderScene,
   type Scene,
   type SceneDraw,
   SceneFamily,
