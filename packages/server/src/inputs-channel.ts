@@ -225,14 +225,17 @@ export class InputsChannel extends RedChannel implements ChannelHandler {
         const kbd = this.host.keyboard;
         if (!kbd) return;
         const current = this.currentModifiers();
+        let toggled = false;
         for (const [bit, scancode] of LOCK_SCANCODES) {
           // A lock key the user holds right now is left alone (its release would undo it).
           if (this.locksPressed & bit || (modifiers & bit) === (current & bit)) continue;
           kbd.pushScancode(scancode);
           kbd.pushScancode(scancode | SCANCODE_RELEASE);
           this.modifiers = (this.modifiers ?? 0) ^ bit;
+          toggled = true;
         }
-        this.watchModifiers();
+        // Only a change needs the LEDs echoed later: an idle client costs no timer.
+        if (toggled) this.watchModifiers();
         return;
       }
       case InputsMsgc.MouseMotion: {
