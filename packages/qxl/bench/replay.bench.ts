@@ -39,11 +39,21 @@ async function replayAndParse(path: string, expected: number): Promise<void> {
   // guest memory it reached through the memslots (every translated range, chunk data included).
   let parseMs = 0;
   let touched = 0;
-  const memory = device.memory as unknown as { translateWords: (...a: unknown[]) => unknown };
+  // Structures come through translateWords(lo, hi, size); chunk and palette data through
+  // checkInSlot(ptr, offset, size) before they are copied out.
+  const memory = device.memory as unknown as {
+    translateWords: (...a: unknown[]) => unknown;
+    checkInSlot: (...a: unknown[]) => unknown;
+  };
   const translate = memory.translateWords.bind(memory);
   memory.translateWords = (...a: unknown[]) => {
     touched += a[2] as number;
     return translate(...a);
+  };
+  const inSlot = memory.checkInSlot.bind(memory);
+  memory.checkInSlot = (...a: unknown[]) => {
+    touched += a[2] as number;
+    return inSlot(...a);
   };
   const release = (r: QxlAnyCommandRecord) =>
     device.releaseResource(
