@@ -1,4 +1,4 @@
-import { encodeLinkError, encodeLinkResult, LinkErr } from '@spice-ts/protocol';
+import { decodeLinkU32, encodeLinkError, encodeLinkResult, LinkErr } from '@spice-ts/protocol';
 import { BadConfigError } from './errors.js';
 import { isSaslError, SaslBadMechanismError, SaslMalformedError, SaslTooLargeError } from './sasl-errors.js';
 import type { SaslPasswordLookup, SaslServerMechanism } from './sasl-mechanism.js';
@@ -201,15 +201,9 @@ export function createSaslAuthenticator(init: SaslInit): SaslAuthenticator {
   return new SaslAuthenticator(init);
 }
 
-function readU32(bytes: Uint8Array): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
-}
-
-function u32(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value, true);
-  return out;
-}
+// The SASL exchange's u32 words are the link phase's little-endian u32s (@spice-ts/protocol).
+const readU32 = (bytes: Uint8Array): number => decodeLinkU32(bytes, 'SASL length');
+const u32 = (value: number): Uint8Array => encodeLinkResult(value);
 
 function lengthPrefixed(bytes: Uint8Array): Uint8Array {
   return concat(u32(bytes.byteLength), bytes);
