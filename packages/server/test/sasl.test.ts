@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import {
   type LinkReply,
   MainMsg,
 } from '@spice-ts/protocol';
+import { opensslAvailable, writeSelfSignedCertificate } from '@spice-ts/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BadConfigError, createSpiceServer, type SpiceServer, type SpiceServerInit } from '../src/index.js';
 import { MAX_SASL_DATA, SaslAuthenticator } from '../src/sasl.js';
@@ -27,7 +27,7 @@ import { TestClient } from './support/test-client.js';
 const USER = 'alice';
 const PASSWORD = 'correct horse battery';
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+const hasOpenssl = opensslAvailable();
 let dir = '';
 let cert = '';
 let key = '';
@@ -35,29 +35,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'spice-sasl-'));
   cert = join(dir, 'cert.pem');
   key = join(dir, 'key.pem');
-  if (hasOpenssl) {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-      ],
-      { stdio: 'ignore' },
-    );
-  }
+  if (hasOpenssl) writeSelfSignedCertificate(dir, { key: 'ec', subject: '/CN=localhost' });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

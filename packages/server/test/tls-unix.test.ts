@@ -1,16 +1,17 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { BaseMsg, ChannelType, LinkErr, MainMsg } from '@spice-ts/protocol';
+import { opensslAvailable, writeSelfSignedCertificate } from '@spice-ts/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSpiceServer, ServerErrorCode, type SpiceServer } from '../src/index.js';
 import { TestClient } from './support/test-client.js';
 import { upgrade, WsClientStream } from './support/ws-client.js';
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+const hasOpenssl = opensslAvailable();
 let dir = '';
 let cert = '';
 let key = '';
@@ -20,29 +21,11 @@ beforeAll(() => {
   cert = join(dir, 'cert.pem');
   key = join(dir, 'key.pem');
   if (hasOpenssl) {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    writeSelfSignedCertificate(dir, {
+      key: 'ec',
+      subject: '/CN=localhost',
+      subjectAltName: 'DNS:localhost,IP:127.0.0.1',
+    });
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

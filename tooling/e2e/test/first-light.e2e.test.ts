@@ -1,14 +1,8 @@
 import { connect } from 'node:net';
 import { type App, createLogger, DEFAULT_CONFIG, startApp } from '@spice-ts/server-app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertFramesMatch,
-  type BgrxFrame,
-  freePort,
-  glibScreenshot,
-  runGlibClient,
-  takeScreenshot,
-} from '../src/index.js';
+import { assertFramesMatch, freePort, glibScreenshot, runGlibClient, takeScreenshot } from '../src/index.js';
+import { appFrame } from './support/app-frame.js';
 
 // One server with the built-in demo guest, in this process, so that each test can read the
 // frame the server holds and what the guest saw. The clients are the real spice-gtk ones.
@@ -27,18 +21,9 @@ afterAll(async () => {
 });
 
 /** The server's own picture of the primary surface, once the guest's drawing has been processed. */
-async function serverFrame(): Promise<BgrxFrame> {
-  await app.guest!.settle();
-  await app.worker.whenIdle();
-  const surface = app.worker.primarySurface();
-  if (!surface) throw new Error('the server has no primary surface');
-  const { canvas } = surface;
-  return { width: canvas.width, height: canvas.height, bgrx: canvas.pixels.slice(), stride: canvas.stride };
-}
-
 describe('first light with real clients', () => {
   it('spicy-screenshot gets the demo desktop exactly as the server holds it', async () => {
-    const expected = await serverFrame();
+    const expected = await appFrame(app);
     const shot = await takeScreenshot({ port: app.address.port });
     expect([shot.width, shot.height]).toEqual([1024, 768]);
     const result = assertFramesMatch(expected, shot, { name: 'spicy-screenshot' });
@@ -46,7 +31,7 @@ describe('first light with real clients', () => {
   });
 
   it('SpiceClientGLib opens main, display, inputs and cursor and becomes ready (MARK) on a lossless picture', async () => {
-    const expected = await serverFrame();
+    const expected = await appFrame(app);
     const { result, frame } = await glibScreenshot({ port: app.address.port, idleMs: 300 });
     expect(result.ok).toBe(true);
     expect(result.mark).toBe(true);
@@ -69,7 +54,7 @@ describe('first light with real clients', () => {
     const clicks = app.guest!.scene.clicks.slice(clicksBefore);
     expect(clicks).toContainEqual(expect.objectContaining({ x: 700, y: 420, button: 1 }));
     // The typed text and the paint mark are now in the server's frame, and a new client sees them.
-    const expected = await serverFrame();
+    const expected = await appFrame(app);
     const shot = await takeScreenshot({ port: app.address.port });
     expect(assertFramesMatch(expected, shot, { name: 'after-input' }).differingPixels).toBe(0);
   });
@@ -105,7 +90,7 @@ describe('bad input never takes the server down', () => {
     await raw(null, 1500); // says nothing; the link timeout (1 s) drops it
     const after = app.server.counters;
     expect(after.rejected - before.rejected).toBeGreaterThanOrEqual(3);
-    const expected = await serverFrame();
+    const expected = await appFrame(app);
     const shot = await takeScreenshot({ port: app.address.port });
     expect(assertFramesMatch(expected, shot, { name: 'after-bad-input' }).differingPixels).toBe(0);
   });

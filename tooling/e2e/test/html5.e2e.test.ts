@@ -1,6 +1,7 @@
 import { type App, createLogger, DEFAULT_CONFIG, startApp } from '@spice-ts/server-app';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertFramesMatch, type BgrxFrame, freePort, type Html5Session, openHtml5 } from '../src/index.js';
+import { assertFramesMatch, freePort, type Html5Session, openHtml5 } from '../src/index.js';
+import { appFrame } from './support/app-frame.js';
 
 // spice-html5 (Debian's package) in Debian's chromium, served by our server on its own port and
 // connected back over WebSocket on that same port: no proxy in between.
@@ -12,13 +13,6 @@ afterEach(async () => {
   await app?.close();
   app = null;
 });
-
-async function serverFrame(running: App): Promise<BgrxFrame> {
-  await running.guest!.settle();
-  await running.worker.whenIdle();
-  const { canvas } = running.worker.primarySurface()!;
-  return { width: canvas.width, height: canvas.height, bgrx: canvas.pixels.slice(), stride: canvas.stride };
-}
 
 // Our own page at / (it loads spice-html5's modules), and spice-html5's spice_auto.html.
 describe.each([
@@ -39,10 +33,12 @@ describe.each([
     session = await openHtml5(`http://127.0.0.1:${app.address.port}${page}`);
     const shown = await session.frame({ quietMs: 1000, timeoutMs: 30_000 });
     if (!shown) {
-      const status = await session.page.locator('body').innerText();
-      throw new Error(`no surface in the page (${status.slice(0, 200)}); console:\n${session.console.join('\n')}`);
+      const status = await session.page.locator('body').textContent();
+      throw new Error(
+        `no surface in the page (${(status ?? '').slice(0, 200)}); console:\n${session.console.join('\n')}`,
+      );
     }
-    expect(assertFramesMatch(await serverFrame(app), shown!, { name: `html5-${mode}` }).differingPixels).toBe(0);
+    expect(assertFramesMatch(await appFrame(app), shown!, { name: `html5-${mode}` }).differingPixels).toBe(0);
     expect(app.worker.imageCounts.glz ?? 0).toBe(0); // spice-html5 has no GLZ dictionary
 
     await session.page.locator('#spice-screen').click({ position: { x: 650, y: 450 } });
@@ -51,6 +47,6 @@ describe.each([
     while (app.guest!.scene.typedText !== 'html5' && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     expect(app.guest!.scene.typedText).toBe('html5');
     const after = await session.frame({ quietMs: 1000 });
-    expect(assertFramesMatch(await serverFrame(app), after!, { name: `html5-${mode}-typed` }).differingPixels).toBe(0);
+    expect(assertFramesMatch(await appFrame(app), after!, { name: `html5-${mode}-typed` }).differingPixels).toBe(0);
   });
 });

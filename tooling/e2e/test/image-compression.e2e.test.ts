@@ -1,6 +1,7 @@
 import { type App, createLogger, DEFAULT_CONFIG, startApp } from '@spice-ts/server-app';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertFramesMatch, type BgrxFrame, freePort, glibScreenshot, takeScreenshot } from '../src/index.js';
+import { assertFramesMatch, freePort, glibScreenshot, takeScreenshot } from '../src/index.js';
+import { appFrame } from './support/app-frame.js';
 
 // The server's encoders (LZ, QUIC, GLZ with the client's dictionary, LZ4, and the auto modes),
 // decoded by spice-gtk's own decoders: the picture the client shows must equal the server's frame
@@ -10,13 +11,6 @@ afterEach(async () => {
   await app?.close();
   app = null;
 });
-
-async function serverFrame(running: App): Promise<BgrxFrame> {
-  await running.guest!.settle();
-  await running.worker.whenIdle();
-  const { canvas } = running.worker.primarySurface()!;
-  return { width: canvas.width, height: canvas.height, bgrx: canvas.pixels.slice(), stride: canvas.stride };
-}
 
 // Each mode, and the codecs that mode may use (the auto modes choose QUIC for photo-like images).
 const MODES = [
@@ -41,7 +35,7 @@ describe.each(MODES)('image compression %s', (mode, kinds) => {
       createLogger('silent', 'json'),
     );
     const shot = await takeScreenshot({ port: app.address.port });
-    expect(assertFramesMatch(await serverFrame(app), shot, { name: `${mode}-start` }).differingPixels).toBe(0);
+    expect(assertFramesMatch(await appFrame(app), shot, { name: `${mode}-start` }).differingPixels).toBe(0);
     const sentBefore = sent(app, kinds);
     expect(sentBefore).toBeGreaterThan(0); // the first picture went out with this codec
     // Live updates (typed text, a paint mark) go out as compressed DRAW_COPYs: the same client
@@ -54,7 +48,7 @@ describe.each(MODES)('image compression %s', (mode, kinds) => {
       waitMs: 200,
     });
     expect(result.input?.invalidates ?? 0).toBeGreaterThan(0);
-    expect(assertFramesMatch(await serverFrame(app), frame, { name: `${mode}-live` }).differingPixels).toBe(0);
+    expect(assertFramesMatch(await appFrame(app), frame, { name: `${mode}-live` }).differingPixels).toBe(0);
     expect(sent(app, kinds)).toBeGreaterThan(sentBefore + 1); // live draws used it too
     expect(app.worker.imageCounts.bitmap).toBe(0);
     // /metrics has the encode times of what was sent, per codec.

@@ -2,7 +2,6 @@ import { type App, createLogger, DEFAULT_CONFIG, startApp } from '@spice-ts/serv
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   assertFramesMatch,
-  type BgrxFrame,
   freePort,
   GlibClientExit,
   glibScreenshot,
@@ -10,6 +9,7 @@ import {
   openHtml5,
   runGlibClient,
 } from '../src/index.js';
+import { appFrame } from './support/app-frame.js';
 
 let app: App | null = null;
 let session: Html5Session | null = null;
@@ -19,13 +19,6 @@ afterEach(async () => {
   await app?.close();
   app = null;
 });
-
-async function serverFrame(running: App): Promise<BgrxFrame> {
-  await running.guest!.settle();
-  await running.worker.whenIdle();
-  const { canvas } = running.worker.primarySurface()!;
-  return { width: canvas.width, height: canvas.height, bgrx: canvas.pixels.slice(), stride: canvas.stride };
-}
 
 describe('tickets with a real spice-gtk client', () => {
   it('lets the right password in, and refuses a wrong one with spice-gtk reporting an auth failure', async () => {
@@ -57,11 +50,11 @@ describe('--clients share with spice-gtk and spice-html5 side by side', () => {
     session = await openHtml5(`http://127.0.0.1:${app.address.port}/`);
     const inBrowser = await session.frame({ quietMs: 1000 });
     expect(inBrowser).not.toBeNull();
-    expect(assertFramesMatch(await serverFrame(app), inBrowser!, { name: 'share-html5' }).differingPixels).toBe(0);
+    expect(assertFramesMatch(await appFrame(app), inBrowser!, { name: 'share-html5' }).differingPixels).toBe(0);
     // spice-gtk types while the browser stays connected; then both must show the new picture.
     const { frame } = await glibScreenshot({ port: app.address.port, type: 'shared', idleMs: 500, waitMs: 300 });
     expect(app.guest!.scene.typedText).toBe('shared');
-    const now = await serverFrame(app);
+    const now = await appFrame(app);
     expect(assertFramesMatch(now, frame, { name: 'share-gtk' }).differingPixels).toBe(0);
     const browserAfter = await session.frame({ quietMs: 1000 });
     expect(assertFramesMatch(now, browserAfter!, { name: 'share-html5-after' }).differingPixels).toBe(0);

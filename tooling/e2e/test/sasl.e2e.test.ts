@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelType } from '@spice-ts/protocol';
 import { createSpiceServer, type SpiceServer } from '@spice-ts/server';
+import { writeSelfSignedCertificate } from '@spice-ts/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GLIB_CLIENT_SCRIPT, type GlibClientResult, glibClientArgs, requirePeers, runProcess } from '../src/index.js';
 
@@ -29,29 +30,11 @@ let server: SpiceServer | null = null;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'spice-ts-sasl-e2e-'));
-  cert = join(dir, 'cert.pem');
-  key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  ({ cert, key } = writeSelfSignedCertificate(dir, {
+    key: 'rsa',
+    subject: '/CN=127.0.0.1',
+    subjectAltName: 'IP:127.0.0.1,DNS:localhost',
+  }));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {

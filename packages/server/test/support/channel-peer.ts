@@ -1,6 +1,7 @@
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { type RedChannel, type RedChannelClient, RedClient } from '@spice-ts/channel';
 import { CapabilitySet, CommonCap, decodeDataHeader, encodeMiniHeader } from '@spice-ts/protocol';
+import { socketPair } from '@spice-ts/test-support';
 
 /** A channel client on a loopback socket pair, with the client's side reading mini-header messages. */
 export interface ChannelPeer {
@@ -14,17 +15,6 @@ export interface ChannelPeer {
   waitFor(type: number, count?: number): Promise<void>;
   /** Messages of one type received so far. */
   received(type: number): Uint8Array[];
-}
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const s = await accepted;
-  server.close();
-  await new Promise((r) => client.once('connect', r));
-  return [s, client];
 }
 
 /** Connects a client to `channel` as the server does after the link phase. */
